@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvfio: the character device, the per-open context, its object table and
+ * the ioctl dispatcher that enforces the ABI rules of uapi/pvfio.h for every
+ * command.
+ */
+
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "../include/pvfio.h"
+#include "pvfio_private.h"
+
+static ushort dev_mode = 0600;
+module_param(dev_mode, ushort, 0444);
+MODULE_PARM_DESC(dev_mode,
+		 "Permissions of /dev/pvfio (default 0600: root only); pair with a udev GROUP rule to hand it to a group");
+
+bool pvfio_enable_test_ops;
+module_param_named(enable_test_ops, pvfio_enable_test_ops, bool, 0444);
+MODULE_PARM_DESC(enable_test_ops,
+		 "Enable the PVFIO_TEST operations used by the test suites (default off; never on a production host)");
+
+atomic64_t pvfio_nr_contexts = ATOMIC64_INIT(0);
+atomic64_t pvfio_nr_objects = ATOMIC64_INIT(0);
+atomic64_t pvfio_nr_pinned_pages = ATOMIC64_INIT(0);
+
+/**
+ * pvfio_object_alloc() - allocate an object and reserve its ID
+ * @ctx: the context the object will live in
+ * @size: size of the containing structure, starting with struct pvfio_object
+ * @type: the object's type
+ *
+ * The ID is reserved but lookups do not find the object until
+ * pvfio_object_finalize().  On any later failure call pvfio_object_abort().
+ *
+ * Return: the object, or an ERR_PTR.
+ */
+struct pvfio_object *pvfio_object_alloc(struct pvfio_ctx *ctx, size_t size,
+					enum pvfio_object_type type)
+{
+	struct pvfio_object *obj;
+	int ret;
+
+	if (WARN_ON(size < sizeof(*obj)))
+		return ERR_PTR(-EINVAL);
+
+	obj = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	obj->type = type;
+	refcount_set(&obj->users, 1);
+
+	ret = xa_alloc(&ctx->objects, &obj->id, XA_ZERO_ENTRY, xa_limit_31b,
+		       GFP_KERNEL_ACCOUNT);
+	if (ret)
+		goto err_free;
+	atomic64_inc(&pvfio_nr_objects);
+	return obj;
+
+err_free:
+	kfree(obj);
+	return ERR_PTR(ret == -EBUSY ? -ENOSPC : ret);
+}
+
+static void pvfio_object_free(struct pvfio_object *obj)
+{
+	kfree(obj);
+	atomic64_dec(&pvfio_nr_objects);
+}
+
+/**
+ * pvfio_object_abort() - release an object that was never published
+ * @ctx: its context
+ * @obj: an object from pvfio_object_alloc() that was not finalized
+ *
+ * The caller has already undone whatever it set up inside @obj.
+ */
+void pvfio_object_abort(struct pvfio_ctx *ctx, struct pvfio_object *obj)
+{
+	xa_erase(&ctx->objects, obj->id);
+	pvfio_object_free(obj);
+}
+
+/**
+ * pvfio_object_finalize() - publish an object under its reserved ID
+ * @ctx: its context
+ * @obj: an object from pvfio_object_alloc(), fully set up
+ *
+ * From here on other threads can look the object up and destroy it, so the
+ * caller must not touch @obj afterwards without a reference.
+ */
+void pvfio_object_finalize(struct pvfio_ctx *ctx, struct pvfio_object *obj)
+{
+	void *old;
+
+	/* The slot exists since pvfio_object_alloc(): no allocation happens. */
+	old = xa_store(&ctx->objects, obj->id, obj, GFP_KERNEL);
+	WARN_ON(xa_is_err(old));
+}
+
+/**
+ * pvfio_object_get() - look an object up by ID and hold it
+ * @ctx: the context
+ * @id: the ID userspace gave
+ * @type: the type the caller needs, or PVFIO_OBJ_ANY
+ *
+ * Return: the object with a reference the caller drops with
+ * pvfio_object_put(), or ERR_PTR(-ENOENT) when @id is not a published object
+ * of @type in @ctx or is being destroyed.
+ */
+struct pvfio_object *pvfio_object_get(struct pvfio_ctx *ctx, u32 id,
+				      enum pvfio_object_type type)
+{
+	struct pvfio_object *obj;
+
+	xa_lock(&ctx->objects);
+	obj = xa_load(&ctx->objects, id);
+	if (!obj || (type != PVFIO_OBJ_ANY && obj->type != type) ||
+	    !refcount_inc_not_zero(&obj->users))
+		obj = ERR_PTR(-ENOENT);
+	xa_unlock(&ctx->objects);
+	return obj;
+}
+
+static void (*const pvfio_object_destroy_fns[PVFIO_OBJ_MAX])(struct pvfio_object *) = {
+	[PVFIO_OBJ_IOAS] = pvfio_ioas_destroy,
+	[PVFIO_OBJ_MOCK_DEVICE] = pvfio_mock_device_destroy,
+};
+
+/* @obj is unpublished and its users count is zero: nobody else can see it. */
+static void pvfio_object_destroy(struct pvfio_object *obj)
+{
+	if (!WARN_ON(obj->type >= PVFIO_OBJ_MAX ||
+		     !pvfio_object_destroy_fns[obj->type]))
+		pvfio_object_destroy_fns[obj->type](obj);
+	pvfio_object_free(obj);
+}
+
+static int pvfio_object_remove(struct pvfio_ctx *ctx, u32 id)
+{
+	struct pvfio_object *obj;
+	int ret = 0;
+
+	xa_lock(&ctx->objects);
+	obj = xa_load(&ctx->objects, id);
+	if (!obj) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	/* Only the table's reference left: nothing uses it, take it away. */
+	if (!refcount_dec_if_one(&obj->users)) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	__xa_erase(&ctx->objects, id);
+out_unlock:
+	xa_unlock(&ctx->objects);
+	if (!ret)
+		pvfio_object_destroy(obj);
+	return ret;
+}
+
+static int pvfio_destroy(struct pvfio_ucmd *ucmd)
+{
+	struct pvfio_destroy *cmd = ucmd->cmd;
+
+	return pvfio_object_remove(ucmd->ctx, cmd->id);
+}
+
+/**
+ * pvfio_ucmd_respond() - copy a command struct back to userspace
+ * @ucmd: the command
+ * @cmd_len: the kernel's size of the struct
+ *
+ * Copies no more than userspace passed in, so an older binary with a shorter
+ * struct never has memory past its struct overwritten.
+ *
+ * Return: 0 or -EFAULT.
+ */
+int pvfio_ucmd_respond(struct pvfio_ucmd *ucmd, size_t cmd_len)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min_t(size_t, ucmd->user_size, cmd_len)))
+		return -EFAULT;
+	return 0;
+}
+
+static int pvfio_fops_open(struct inode *inode, struct file *filp)
+{
+	struct pvfio_ctx *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return -ENOMEM;
+	xa_init_flags(&ctx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	ctx->file = filp;
+	filp->private_data = ctx;
+	atomic64_inc(&pvfio_nr_contexts);
+	return nonseekable_open(inode, filp);
+}
+
+static int pvfio_fops_release(struct inode *inode, struct file *filp)
+{
+	struct pvfio_ctx *ctx = filp->private_data;
+	struct pvfio_object *obj;
+	unsigned long index;
+	bool progress;
+
+	/*
+	 * No ioctl can run any more, but objects hold references on the
+	 * objects they depend on.  Destroy in rounds: each round takes every
+	 * object nothing depends on any more, which releases the next layer.
+	 */
+	while (!xa_empty(&ctx->objects)) {
+		progress = false;
+		xa_for_each(&ctx->objects, index, obj) {
+			if (!refcount_dec_if_one(&obj->users))
+				continue;
+			xa_erase(&ctx->objects, index);
+			pvfio_object_destroy(obj);
+			progress = true;
+		}
+		/* A reference cycle would be a pvfio bug: leak, do not hang. */
+		if (WARN_ON(!progress))
+			break;
+	}
+	xa_destroy(&ctx->objects);
+	kfree(ctx);
+	atomic64_dec(&pvfio_nr_contexts);
+	return 0;
+}
+
+union pvfio_ucmd_buffer {
+	struct pvfio_destroy destroy;
+	struct pvfio_ioas_alloc ioas_alloc;
+	struct pvfio_ioas_iova_ranges iova_ranges;
+	struct pvfio_test_cmd test;
+};
+
+/**
+ * struct pvfio_ioctl_op - how the dispatcher handles one command
+ * @size: the kernel's size of the command struct
+ * @min_size: offsetofend() of its last mandatory field
+ * @ioctl_num: the full ioctl number
+ * @test_only: exists only with enable_test_ops=1
+ * @execute: the handler
+ */
+struct pvfio_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	unsigned int ioctl_num;
+	bool test_only;
+	int (*execute)(struct pvfio_ucmd *ucmd);
+};
+
+#define PVFIO_IOCTL(_ioctl, _fn, _struct, _last, _test)			\
+	[_IOC_NR(_ioctl) - PVFIO_CMD_BASE] = {				\
+		.size = sizeof(_struct) +				\
+			BUILD_BUG_ON_ZERO(sizeof(union pvfio_ucmd_buffer) < \
+					  sizeof(_struct)),		\
+		.min_size = offsetofend(_struct, _last),		\
+		.ioctl_num = _ioctl,					\
+		.test_only = _test,					\
+		.execute = _fn,						\
+	}
+
+static const struct pvfio_ioctl_op pvfio_ioctl_ops[] = {
+	PVFIO_IOCTL(PVFIO_DESTROY, pvfio_destroy, struct pvfio_destroy, id,
+		    false),
+	PVFIO_IOCTL(PVFIO_IOAS_ALLOC, pvfio_ioas_alloc_ioctl,
+		    struct pvfio_ioas_alloc, out_ioas_id, false),
+	PVFIO_IOCTL(PVFIO_IOAS_IOVA_RANGES, pvfio_ioas_iova_ranges,
+		    struct pvfio_ioas_iova_ranges, out_iova_alignment, false),
+	PVFIO_IOCTL(PVFIO_TEST, pvfio_test_ioctl, struct pvfio_test_cmd,
+		    __reserved, true),
+};
+
+static long pvfio_fops_ioctl(struct file *filp, unsigned int cmd,
+			     unsigned long arg)
+{
+	const struct pvfio_ioctl_op *op;
+	union pvfio_ucmd_buffer buf;
+	struct pvfio_ucmd ucmd = {
+		.ctx = filp->private_data,
+		.ubuffer = (void __user *)arg,
+		.cmd = &buf,
+	};
+	unsigned int nr = _IOC_NR(cmd);
+	int ret;
+
+	if (_IOC_TYPE(cmd) != PVFIO_TYPE || nr < PVFIO_CMD_BASE ||
+	    nr - PVFIO_CMD_BASE >= ARRAY_SIZE(pvfio_ioctl_ops))
+		return -ENOTTY;
+	op = &pvfio_ioctl_ops[nr - PVFIO_CMD_BASE];
+	if (op->ioctl_num != cmd || !op->execute)
+		return -ENOTTY;
+	if (op->test_only && !pvfio_enable_test_ops)
+		return -ENOTTY;
+
+	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
+	if (ret)
+		return ret;
+	if (ucmd.user_size < op->min_size)
+		return -EINVAL;
+	ret = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
+				    ucmd.user_size);
+	if (ret)
+		return ret;
+	return op->execute(&ucmd);
+}
+
+static const struct file_operations pvfio_fops = {
+	.owner = THIS_MODULE,
+	.open = pvfio_fops_open,
+	.release = pvfio_fops_release,
+	.unlocked_ioctl = pvfio_fops_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+/**
+ * pvfio_ctx_get_from_file() - get the pvfio context behind a file
+ * @file: a file the caller holds, expected to be an open of /dev/pvfio
+ *
+ * The context stays valid until pvfio_ctx_put(): the file is held, so the
+ * owner closing its descriptor does not free the context under the caller.
+ *
+ * Return: the context, or ERR_PTR(-EBADF) if @file is not a pvfio file.
+ */
+struct pvfio_ctx *pvfio_ctx_get_from_file(struct file *file)
+{
+	if (file->f_op != &pvfio_fops)
+		return ERR_PTR(-EBADF);
+	get_file(file);
+	return file->private_data;
+}
+EXPORT_SYMBOL_GPL(pvfio_ctx_get_from_file);
+
+/**
+ * pvfio_ctx_put() - drop a context from pvfio_ctx_get_from_file()
+ * @ctx: the context
+ *
+ * If this was the last reference to the file, every object in the context
+ * is destroyed, so the caller must have released its own objects first.
+ */
+void pvfio_ctx_put(struct pvfio_ctx *ctx)
+{
+	fput(ctx->file);
+}
+EXPORT_SYMBOL_GPL(pvfio_ctx_put);
+
+static struct miscdevice pvfio_misc_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "pvfio",
+	.nodename = "pvfio",
+	.fops = &pvfio_fops,
+};
+
+static int __init pvfio_init(void)
+{
+	int ret;
+
+	if (dev_mode & ~0666) {
+		pr_err("dev_mode %#o: only read/write permission bits are allowed\n",
+		       dev_mode);
+		return -EINVAL;
+	}
+	pvfio_misc_dev.mode = dev_mode;
+
+	ret = misc_register(&pvfio_misc_dev);
+	if (ret)
+		return ret;
+	if (pvfio_enable_test_ops)
+		pr_warn("test operations enabled: this host is for testing only\n");
+	return 0;
+}
+
+static void __exit pvfio_exit(void)
+{
+	misc_deregister(&pvfio_misc_dev);
+	WARN_ON(atomic64_read(&pvfio_nr_objects));
+	WARN_ON(atomic64_read(&pvfio_nr_pinned_pages));
+}
+
+module_init(pvfio_init);
+module_exit(pvfio_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_VERSION(PVFIO_VERSION);
+MODULE_AUTHOR("The pvfio developers");
+MODULE_DESCRIPTION("pvfio: iommufd-style I/O address spaces and access objects for stock kernels");
