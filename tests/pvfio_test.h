@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared helpers of the pvfio cmocka suites: the libkmod fixture that loads
+ * and unloads module/pvfio.ko, /dev/pvfio wrappers, and leak checks.
+ */
+#ifndef PVFIO_TEST_H
+#define PVFIO_TEST_H
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <sys/ioctl.h>
+
+#include <cmocka.h>
+
+#include "../uapi/pvfio.h"
+
+#define PVFIO_DEV "/dev/pvfio"
+
+/* Fixture: load pvfio.ko (path from $PVFIO_KO) with @params. */
+int pvfio_fixture_load(const char *params);
+/*
+ * Fixture teardown: check no object, context or pin is left (when test ops
+ * are on), then remove the module and check it is gone.
+ */
+int pvfio_fixture_unload(bool test_ops);
+
+int pvfio_open(void);
+/* ioctl() returning 0 or -errno. */
+int pvfio_ioctl(int fd, unsigned long cmd, void *arg);
+
+int pvfio_ioas_alloc(int fd, uint32_t *id);
+int pvfio_destroy(int fd, uint32_t id);
+int pvfio_test_stats(int fd, struct pvfio_test_stats *stats);
+/* Module-wide live object count (needs enable_test_ops). */
+uint64_t pvfio_nr_objects(void);
+
+/* /proc/vmstat counter by name, or -1. */
+long long pvfio_vmstat(const char *name);
+
+/* assert an expression evaluating to 0 or -errno equals -@err. */
+#define assert_errno(expr, err) assert_int_equal((expr), -(err))
+#define assert_ok(expr) assert_int_equal((expr), 0)
+
+#endif /* PVFIO_TEST_H */

@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Core suite: the character device, contexts, the object table and the ABI
+ * rules every ioctl follows.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "pvfio_test.h"
+
+struct core_state {
+	int fd;
+};
+
+static int core_setup(void **state)
+{
+	struct core_state *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -1;
+	s->fd = pvfio_open();
+	if (s->fd < 0) {
+		free(s);
+		return -1;
+	}
+	*state = s;
+	return 0;
+}
+
+static int core_teardown(void **state)
+{
+	struct core_state *s = *state;
+
+	close(s->fd);
+	free(s);
+	return 0;
+}
+
+/*
+ * The size rules, for every ioctl.  Each entry makes a valid command for a
+ * fresh attempt (so that one that consumes an object can run again) and
+ * knows the result of that valid command.
+ */
+struct size_case {
+	const char *name;
+	unsigned long ioctl;
+	size_t size;		/* sizeof() the uapi struct */
+	size_t min_size;	/* offsetofend() of the last mandatory field */
+	int expect;		/* result of a valid command, 0 or -errno */
+	int prep_objects;	/* objects prepare() creates */
+	void (*prepare)(int fd, void *buf);
+};
+
+static struct pvfio_iova_range ranges_buf[8];
+
+static void prep_destroy(int fd, void *buf)
+{
+	struct pvfio_destroy *cmd = buf;
+
+	assert_ok(pvfio_ioas_alloc(fd, &cmd->id));
+}
+
+static void prep_ioas_alloc(int fd, void *buf)
+{
+	(void)fd;
+	(void)buf;
+}
+
+static void prep_iova_ranges(int fd, void *buf)
+{
+	struct pvfio_ioas_iova_ranges *cmd = buf;
+
+	assert_ok(pvfio_ioas_alloc(fd, &cmd->ioas_id));
+	cmd->num_iovas = 8;
+	cmd->allowed_iovas = (uintptr_t)ranges_buf;
+}
+
+static void prep_test(int fd, void *buf)
+{
+	struct pvfio_test_cmd *cmd = buf;
+
+	(void)fd;
+	cmd->op = PVFIO_TEST_OP_STATS;
+}
+
+#define SIZE_CASE(_ioctl, _struct, _last, _expect, _objs, _prep)	\
+	{ #_ioctl, _ioctl, sizeof(_struct),				\
+	  offsetof(_struct, _last) + sizeof(((_struct *)0)->_last),	\
+	  _expect, _objs, _prep }
+
+static const struct size_case size_cases[] = {
+	SIZE_CASE(PVFIO_DESTROY, struct pvfio_destroy, id, 0, 1,
+		  prep_destroy),
+	SIZE_CASE(PVFIO_IOAS_ALLOC, struct pvfio_ioas_alloc, out_ioas_id, 0, 0,
+		  prep_ioas_alloc),
+	SIZE_CASE(PVFIO_IOAS_IOVA_RANGES, struct pvfio_ioas_iova_ranges,
+		  out_iova_alignment, 0, 1, prep_iova_ranges),
+	SIZE_CASE(PVFIO_TEST, struct pvfio_test_cmd, __reserved, 0, 0,
+		  prep_test),
+};
+
+#define TAIL 64
+
+/* Build a command of @user_size bytes; @tail_byte goes past the struct. */
+static int size_try(int fd, const struct size_case *c, size_t user_size,
+		    unsigned char tail_byte)
+{
+	unsigned char buf[512 + TAIL];
+
+	memset(buf, 0, sizeof(buf));
+	c->prepare(fd, buf);
+	*(uint32_t *)buf = user_size;
+	if (user_size > c->size)
+		buf[user_size - 1] = tail_byte;
+	return pvfio_ioctl(fd, c->ioctl, buf);
+}
+
+static void test_size_rules(void **state)
+{
+	struct core_state *s = *state;
+	size_t i;
+
+	for (i = 0; i < sizeof(size_cases) / sizeof(size_cases[0]); i++) {
+		const struct size_case *c = &size_cases[i];
+		uint64_t before;
+
+		print_message("# %s: size %zu, mandatory %zu\n", c->name,
+			      c->size, c->min_size);
+		/* Too short to reach the last mandatory field. */
+		assert_errno(size_try(s->fd, c, 0, 0), EINVAL);
+		assert_errno(size_try(s->fd, c, 4, 0), EINVAL);
+		assert_errno(size_try(s->fd, c, c->min_size - 1, 0), EINVAL);
+		/* Exactly the mandatory part, exactly the struct. */
+		assert_int_equal(size_try(s->fd, c, c->min_size, 0), c->expect);
+		assert_int_equal(size_try(s->fd, c, c->size, 0), c->expect);
+		/* Longer, zero tail: accepted as if it was not there. */
+		assert_int_equal(size_try(s->fd, c, c->size + 1, 0), c->expect);
+		assert_int_equal(size_try(s->fd, c, c->size + TAIL, 0),
+				 c->expect);
+		/* Longer, non-zero tail: E2BIG, and nothing happened. */
+		before = pvfio_nr_objects();
+		assert_errno(size_try(s->fd, c, c->size + 1, 0xff), E2BIG);
+		assert_errno(size_try(s->fd, c, c->size + TAIL, 1), E2BIG);
+		/* Only the prepare steps created objects. */
+		assert_int_equal(pvfio_nr_objects(),
+				 before + 2 * c->prep_objects);
+	}
+}
+
+/* A rejected IOAS_ALLOC never leaves an object behind. */
+static void test_rejected_alloc_leaves_nothing(void **state)
+{
+	struct core_state *s = *state;
+	struct {
+		struct pvfio_ioas_alloc cmd;
+		uint32_t tail;
+	} big = { { .size = sizeof(big) }, 1 };
+	struct pvfio_ioas_alloc cmd = { .size = sizeof(cmd), .flags = 1 };
+	uint64_t before = pvfio_nr_objects();
+
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_ALLOC, &big), E2BIG);
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_ALLOC, &cmd), EOPNOTSUPP);
+	/* Output buffer not writable: EFAULT, and the object is gone. */
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_ALLOC,
+				 (void *)"\x0c\0\0\0\0\0\0\0\0\0\0\0"),
+		     EFAULT);
+	assert_int_equal(pvfio_nr_objects(), before);
+}
+
+static void test_reserved_and_flags(void **state)
+{
+	struct core_state *s = *state;
+	struct pvfio_ioas_iova_ranges ranges = { .size = sizeof(ranges) };
+	struct pvfio_test_cmd tcmd = { .size = sizeof(tcmd) };
+	struct pvfio_ioas_alloc alloc = { .size = sizeof(alloc) };
+	uint32_t ioas;
+	int bit;
+
+	for (bit = 0; bit < 32; bit++) {
+		alloc.flags = 1u << bit;
+		assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_ALLOC, &alloc),
+			     EOPNOTSUPP);
+	}
+
+	assert_ok(pvfio_ioas_alloc(s->fd, &ioas));
+	ranges.ioas_id = ioas;
+	ranges.__reserved = 1;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_IOVA_RANGES, &ranges),
+		     EOPNOTSUPP);
+
+	tcmd.op = PVFIO_TEST_OP_STATS;
+	tcmd.__reserved = 1;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_TEST, &tcmd), EOPNOTSUPP);
+	tcmd.__reserved = 0;
+	tcmd.op = 0;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_TEST, &tcmd), EOPNOTSUPP);
+	tcmd.op = 0x7fff;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_TEST, &tcmd), EOPNOTSUPP);
+	tcmd.op = PVFIO_TEST_OP_MOCK_DEVICE;
+	tcmd.id = ioas;
+	tcmd.mock_device.__reserved = 1;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_TEST, &tcmd), EOPNOTSUPP);
+	assert_ok(pvfio_destroy(s->fd, ioas));
+}
+
+static void test_unknown_ioctl(void **state)
+{
+	struct core_state *s = *state;
+	struct pvfio_destroy cmd = { .size = sizeof(cmd) };
+	unsigned int nr;
+
+	/* Every unassigned number in and around pvfio's range. */
+	for (nr = PVFIO_CMD_BASE - 2; nr <= 0xff; nr++) {
+		if (nr == PVFIO_CMD_DESTROY || nr == PVFIO_CMD_IOAS_ALLOC ||
+		    nr == PVFIO_CMD_IOAS_IOVA_RANGES || nr == PVFIO_CMD_TEST)
+			continue;
+		assert_errno(pvfio_ioctl(s->fd, _IO(PVFIO_TYPE, nr), &cmd),
+			     ENOTTY);
+	}
+	/* Right number, wrong type or direction/size encoding. */
+	assert_errno(pvfio_ioctl(s->fd, _IO('Q', PVFIO_CMD_DESTROY), &cmd),
+		     ENOTTY);
+	assert_errno(pvfio_ioctl(s->fd, _IOW(PVFIO_TYPE, PVFIO_CMD_DESTROY,
+					     struct pvfio_destroy), &cmd),
+		     ENOTTY);
+	assert_errno(pvfio_ioctl(s->fd, _IOWR(PVFIO_TYPE, PVFIO_CMD_IOAS_ALLOC,
+					      struct pvfio_ioas_alloc), &cmd),
+		     ENOTTY);
+}
+
+static void test_bad_pointer(void **state)
+{
+	struct core_state *s = *state;
+	struct pvfio_ioas_iova_ranges ranges = { .size = sizeof(ranges) };
+
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_ALLOC, NULL), EFAULT);
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_DESTROY, (void *)8), EFAULT);
+
+	assert_ok(pvfio_ioas_alloc(s->fd, &ranges.ioas_id));
+	ranges.num_iovas = 4;
+	ranges.allowed_iovas = 16;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_IOVA_RANGES, &ranges),
+		     EFAULT);
+	assert_ok(pvfio_destroy(s->fd, ranges.ioas_id));
+}
+
+static void test_destroy(void **state)
+{
+	struct core_state *s = *state;
+	struct pvfio_test_cmd tcmd = {
+		.size = sizeof(tcmd),
+		.op = PVFIO_TEST_OP_MOCK_DEVICE,
+	};
+	uint64_t before = pvfio_nr_objects();
+	uint32_t ioas, dev;
+
+	assert_errno(pvfio_destroy(s->fd, 0), ENOENT);
+	assert_errno(pvfio_destroy(s->fd, 12345), ENOENT);
+	assert_errno(pvfio_destroy(s->fd, UINT32_MAX), ENOENT);
+
+	assert_ok(pvfio_ioas_alloc(s->fd, &ioas));
+	assert_int_equal(pvfio_nr_objects(), before + 1);
+	/* A mock device on the IOAS holds it: the IOAS is in use. */
+	tcmd.id = ioas;
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_TEST, &tcmd));
+	dev = tcmd.mock_device.out_device_id;
+	assert_int_not_equal(dev, ioas);
+	assert_errno(pvfio_destroy(s->fd, ioas), EBUSY);
+	assert_int_equal(pvfio_nr_objects(), before + 2);
+
+	/* A mock device is not an IOAS. */
+	tcmd.id = dev;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_TEST, &tcmd), ENOENT);
+
+	assert_ok(pvfio_destroy(s->fd, dev));
+	assert_errno(pvfio_destroy(s->fd, dev), ENOENT);
+	assert_ok(pvfio_destroy(s->fd, ioas));
+	assert_errno(pvfio_destroy(s->fd, ioas), ENOENT);
+	assert_int_equal(pvfio_nr_objects(), before);
+}
+
+static void test_ioas_alloc_destroy(void **state)
+{
+	struct core_state *s = *state;
+	uint32_t ids[16];
+	int i, j;
+
+	for (i = 0; i < 16; i++) {
+		assert_ok(pvfio_ioas_alloc(s->fd, &ids[i]));
+		assert_int_not_equal(ids[i], 0);
+		for (j = 0; j < i; j++)
+			assert_int_not_equal(ids[i], ids[j]);
+	}
+	for (i = 0; i < 16; i += 2)
+		assert_ok(pvfio_destroy(s->fd, ids[i]));
+	for (i = 1; i < 16; i += 2)
+		assert_ok(pvfio_destroy(s->fd, ids[i]));
+	for (i = 0; i < 16; i++)
+		assert_errno(pvfio_destroy(s->fd, ids[i]), ENOENT);
+}
+
+static void test_iova_ranges(void **state)
+{
+	struct core_state *s = *state;
+	struct pvfio_iova_range r[2];
+	struct pvfio_ioas_iova_ranges cmd = { .size = sizeof(cmd) };
+	uint32_t ioas;
+
+	assert_ok(pvfio_ioas_alloc(s->fd, &ioas));
+	cmd.ioas_id = ioas;
+
+	/* Asking for the count. */
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_IOVA_RANGES, &cmd),
+		     EMSGSIZE);
+	assert_int_equal(cmd.num_iovas, 1);
+	assert_int_equal(cmd.out_iova_alignment, sysconf(_SC_PAGESIZE));
+
+	memset(r, 0xa5, sizeof(r));
+	cmd.num_iovas = 2;
+	cmd.allowed_iovas = (uintptr_t)r;
+	cmd.out_iova_alignment = 0;
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_IOAS_IOVA_RANGES, &cmd));
+	assert_int_equal(cmd.num_iovas, 1);
+	assert_int_equal(r[0].start, 0);
+	assert_int_equal(r[0].last, UINT64_MAX);
+	/* The entry past the count is untouched. */
+	assert_int_equal(r[1].start, 0xa5a5a5a5a5a5a5a5ULL);
+	assert_int_equal(cmd.out_iova_alignment, sysconf(_SC_PAGESIZE));
+
+	assert_ok(pvfio_destroy(s->fd, ioas));
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_IOVA_RANGES, &cmd), ENOENT);
+	cmd.ioas_id = 0;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_IOVA_RANGES, &cmd), ENOENT);
+}
+
+static void test_ids_private_to_context(void **state)
+{
+	struct core_state *s = *state;
+	struct pvfio_ioas_iova_ranges cmd = { .size = sizeof(cmd) };
+	uint32_t a_ioas, b_ioas;
+	int other;
+
+	other = pvfio_open();
+	assert_true(other >= 0);
+	assert_ok(pvfio_ioas_alloc(s->fd, &a_ioas));
+
+	/* The ID means nothing on another open. */
+	cmd.ioas_id = a_ioas;
+	assert_errno(pvfio_ioctl(other, PVFIO_IOAS_IOVA_RANGES, &cmd), ENOENT);
+	assert_errno(pvfio_destroy(other, a_ioas), ENOENT);
+
+	/* Each context numbers its objects independently. */
+	assert_ok(pvfio_ioas_alloc(other, &b_ioas));
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_IOVA_RANGES, &cmd),
+		     EMSGSIZE);
+
+	/* Closing the other context leaves this one intact. */
+	close(other);
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_IOVA_RANGES, &cmd),
+		     EMSGSIZE);
+	assert_ok(pvfio_destroy(s->fd, a_ioas));
+}
+
+static void test_close_destroys_everything(void **state)
+{
+	struct pvfio_test_cmd tcmd = {
+		.size = sizeof(tcmd),
+		.op = PVFIO_TEST_OP_MOCK_DEVICE,
+	};
+	uint64_t before = pvfio_nr_objects();
+	uint32_t id = 0;
+	int fd, i;
+
+	(void)state;
+	fd = pvfio_open();
+	assert_true(fd >= 0);
+	for (i = 0; i < 10000; i++)
+		assert_ok(pvfio_ioas_alloc(fd, &id));
+	/* Dependent objects too: mock devices holding IOASes. */
+	for (i = 0; i < 100; i++) {
+		tcmd.id = id - i;
+		assert_ok(pvfio_ioctl(fd, PVFIO_TEST, &tcmd));
+	}
+	assert_int_equal(pvfio_nr_objects(), before + 10100);
+	close(fd);
+	assert_int_equal(pvfio_nr_objects(), before);
+}
+
+static void test_many_contexts(void **state)
+{
+	enum { NR = 512 };
+	struct pvfio_test_stats stats;
+	struct rlimit rl;
+	int fds[NR], i;
+	uint32_t id;
+
+	(void)state;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < NR + 64) {
+		rl.rlim_cur = rl.rlim_max < NR + 64 ? rl.rlim_max : NR + 64;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+
+	for (i = 0; i < NR; i++) {
+		fds[i] = pvfio_open();
+		assert_true(fds[i] >= 0);
+		assert_ok(pvfio_ioas_alloc(fds[i], &id));
+		/* Every context numbers from the same start. */
+		assert_int_equal(id, 1);
+	}
+	assert_ok(pvfio_test_stats(fds[0], &stats));
+	/* NR here plus the suite's own context. */
+	assert_int_equal(stats.out_contexts, NR + 1);
+	for (i = 0; i < NR; i++)
+		close(fds[i]);
+	assert_ok(pvfio_test_stats(((struct core_state *)*state)->fd, &stats));
+	assert_int_equal(stats.out_contexts, 1);
+}
+
+static void test_open_close(void **state)
+{
+	struct pvfio_test_stats stats;
+	int a, b;
+
+	a = pvfio_open();
+	b = pvfio_open();
+	assert_true(a >= 0 && b >= 0);
+	assert_ok(pvfio_test_stats(a, &stats));
+	assert_int_equal(stats.out_contexts, 3);
+	close(a);
+	assert_ok(pvfio_test_stats(b, &stats));
+	assert_int_equal(stats.out_contexts, 2);
+	close(b);
+	assert_ok(pvfio_test_stats(((struct core_state *)*state)->fd, &stats));
+	assert_int_equal(stats.out_contexts, 1);
+	/* Not seekable: a context is not a file position. */
+	assert_int_equal(lseek(((struct core_state *)*state)->fd, 0, SEEK_SET),
+			 -1);
+	assert_int_equal(errno, ESPIPE);
+}
+
+static int group_setup_test_ops(void **state)
+{
+	(void)state;
+	return pvfio_fixture_load("enable_test_ops=1");
+}
+
+static int group_teardown_test_ops(void **state)
+{
+	(void)state;
+	return pvfio_fixture_unload(true);
+}
+
+/* Loaded with defaults: root-only node and no test operations. */
+static void test_defaults(void **state)
+{
+	struct pvfio_test_cmd tcmd = {
+		.size = sizeof(tcmd),
+		.op = PVFIO_TEST_OP_STATS,
+	};
+	struct core_state *s = *state;
+	struct stat st;
+	uint32_t ioas;
+
+	assert_ok(stat(PVFIO_DEV, &st));
+	assert_true(S_ISCHR(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_uid, 0);
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_TEST, &tcmd), ENOTTY);
+	assert_ok(pvfio_ioas_alloc(s->fd, &ioas));
+	assert_ok(pvfio_destroy(s->fd, ioas));
+}
+
+static int group_setup_defaults(void **state)
+{
+	(void)state;
+	return pvfio_fixture_load("");
+}
+
+static int group_teardown_defaults(void **state)
+{
+	(void)state;
+	return pvfio_fixture_unload(false);
+}
+
+/* dev_mode hands the node to a group the administrator chooses. */
+static void test_dev_mode(void **state)
+{
+	struct stat st;
+
+	(void)state;
+	assert_ok(pvfio_fixture_load("dev_mode=0660"));
+	assert_ok(stat(PVFIO_DEV, &st));
+	assert_int_equal(st.st_mode & 07777, 0660);
+	assert_ok(pvfio_fixture_unload(false));
+	/* Anything beyond rw bits is refused at load. */
+	assert_int_not_equal(pvfio_fixture_load("dev_mode=04666"), 0);
+}
+
+#define CORE_TEST(fn) cmocka_unit_test_setup_teardown(fn, core_setup, \
+						      core_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest test_ops_tests[] = {
+		CORE_TEST(test_open_close),
+		CORE_TEST(test_size_rules),
+		CORE_TEST(test_rejected_alloc_leaves_nothing),
+		CORE_TEST(test_reserved_and_flags),
+		CORE_TEST(test_unknown_ioctl),
+		CORE_TEST(test_bad_pointer),
+		CORE_TEST(test_destroy),
+		CORE_TEST(test_ioas_alloc_destroy),
+		CORE_TEST(test_iova_ranges),
+		CORE_TEST(test_ids_private_to_context),
+		CORE_TEST(test_close_destroys_everything),
+		CORE_TEST(test_many_contexts),
+	};
+	const struct CMUnitTest default_tests[] = {
+		CORE_TEST(test_defaults),
+	};
+	const struct CMUnitTest param_tests[] = {
+		cmocka_unit_test(test_dev_mode),
+	};
+	int failed = 0;
+
+	failed += cmocka_run_group_tests_name("core", test_ops_tests,
+					      group_setup_test_ops,
+					      group_teardown_test_ops);
+	failed += cmocka_run_group_tests_name("defaults", default_tests,
+					      group_setup_defaults,
+					      group_teardown_defaults);
+	failed += cmocka_run_group_tests_name("params", param_tests, NULL, NULL);
+	return failed ? 1 : 0;
+}

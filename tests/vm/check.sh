@@ -1,0 +1,168 @@
+#!/bin/bash
+# `make check`: everything, from a fresh Debian 12 machine.
+#
+#   1. host packages, the kernels and their build trees (fetch.sh, cached)
+#   2. host checks: uapi header standalone in C and C++, W=1-clean builds of
+#      pvfio for every kernel, the DKMS add/build/install/remove round trip
+#   3. one QEMU (TCG) guest per matrix cell running every cmocka suite
+#   4. a summary table and one closing line "N passed, M failed[, K skipped]"
+#
+# Usage: check.sh [CELL...]      (default: the whole matrix)
+# A cell fails on a failed test, a suite that did not complete, a kernel
+# splat in its console log, leaked pins, a module left loaded, or a timeout.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+TOP=$(cd "$PVFIO_VM_DIR/../.." && pwd)
+OUT=${PVFIO_OUT:-$TOP/tests/vm/out}
+CELL_TIMEOUT=${PVFIO_CELL_TIMEOUT:-900}
+CELLS=("$@")
+((${#CELLS[@]})) || CELLS=("${PVFIO_CELLS[@]}")
+for c in "${CELLS[@]}"; do is_cell "$c" || die "unknown cell '$c' (known: ${PVFIO_CELLS[*]})"; done
+
+start_all=$SECONDS
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+KERNELS=()
+for c in "${CELLS[@]}"; do
+	k=$(cell_kernel "$c")
+	[[ " ${KERNELS[*]} " == *" $k "* ]] || KERNELS+=("$k")
+done
+
+ensure_apt_lists
+ensure_host_pkgs gcc g++ make libcmocka-dev libkmod-dev dkms kmod
+bash "$PVFIO_VM_DIR/fetch.sh" "${KERNELS[@]}"
+
+# Results: one row per cell plus the host row.
+declare -A R_PASS R_FAIL R_SKIP R_TIME R_NOTE
+ROWS=()
+
+row_init() { ROWS+=("$1"); R_PASS[$1]=0; R_FAIL[$1]=0; R_SKIP[$1]=0; R_TIME[$1]=0; R_NOTE[$1]=""; }
+# host_test ROW NAME CMD...: one host-side test, output kept in $OUT/host/NAME.log
+host_test() {
+	local row=$1 name=$2; shift 2
+	mkdir -p "$OUT/host"
+	if "$@" >"$OUT/host/$name.log" 2>&1; then
+		R_PASS[$row]=$((R_PASS[$row] + 1))
+		log "ok   $name"
+	else
+		R_FAIL[$row]=$((R_FAIL[$row] + 1))
+		R_NOTE[$row]+="$name "
+		log "FAIL $name (see $OUT/host/$name.log)"
+		tail -n 20 "$OUT/host/$name.log" >&2 || true
+	fi
+}
+
+# ------------------------------------------------------------ host checks
+row_init host
+t0=$SECONDS
+host_test host uapi-c-cxx make -C "$TOP/tests" uapi-check
+
+declare -A KO_OK
+for k in "${KERNELS[@]}"; do
+	if host_test host "build-$k-W1" bash "$PVFIO_VM_DIR/build-module.sh" "$k" "$TOP" "$OUT/ko/$k"; then :; fi
+	[[ -f $OUT/ko/$k/pvfio.ko ]] && KO_OK[$k]=1
+done
+
+for k in "${KERNELS[@]}"; do
+	case $k in 6.1|6.12) host_test host "dkms-$k" bash "$PVFIO_VM_DIR/dkms-check.sh" "$k" "$TOP" ;; esac
+done
+
+ARCHES=()
+for k in "${KERNELS[@]}"; do
+	load_kenv "$k"
+	[[ " ${ARCHES[*]} " == *" $ARCH "* ]] || ARCHES+=("$ARCH")
+done
+build_tests() {
+	local arch=$1
+	if [[ $arch == arm64 ]]; then
+		load_kenv arm64-6.1
+		make -C "$TOP/tests" CROSS_COMPILE=aarch64-linux-gnu- SYSROOT="$SYSROOT"
+	else
+		make -C "$TOP/tests"
+	fi
+}
+for a in "${ARCHES[@]}"; do host_test host "tests-$a" build_tests "$a"; done
+R_TIME[host]=$((SECONDS - t0))
+
+# ------------------------------------------------------------- the guests
+
+# parse_cell ROW LOG RC: count the suite results in a cell's console log.
+parse_cell() {
+	local row=$1 logf=$2 rc=$3 counts p f s plan notes=""
+	counts=$(awk '
+		/^PVFIO-RESULTS-BEGIN/ { inres = 1; next }
+		/^PVFIO-RESULTS-END/ { inres = 0; done = 1; next }
+		!inres { next }
+		/^PVFIO-SUITE [^ ]+ rc=/ { suite = $2; split($3, a, "="); rc[suite] = a[2]; planned[suite] = 0; ran[suite] = 0; next }
+		/^1\.\.[0-9]+/ { sub(/^1\.\./, ""); planned[suite] += $0; next }
+		/^ok [0-9]+/ { pass++; ran[suite]++; next }
+		/^not ok [0-9]+ # SKIP/ { skip++; ran[suite]++; next }
+		/^not ok [0-9]+/ { fail++; ran[suite]++; names = names " " suite ":" $0; next }
+		/^PVFIO-PINS/ { split($2, a, "="); split($3, b, "="); if (a[2] != b[2]) notes = notes " leaked-pins(" a[2] "/" b[2] ")" }
+		/^PVFIO-MODULE loaded/ { notes = notes " module-left-loaded" }
+		END {
+			for (s in rc) {
+				if (ran[s] < planned[s]) notes = notes " " s ":incomplete(" ran[s] "/" planned[s] ")"
+				if (rc[s] != 0) notes = notes " " s ":rc=" rc[s]
+			}
+			if (!done) notes = notes " no-results"
+			printf "%d %d %d%s\n", pass, fail, skip, notes
+		}' "$logf")
+	read -r p f s notes <<<"$counts"
+	R_PASS[$row]=$p; R_FAIL[$row]=$f; R_SKIP[$row]=$s
+	if [[ $rc == 124 ]]; then notes+=" timeout"; fi
+	if grep -Eq 'WARNING: CPU|BUG: |Oops|Call Trace|general protection fault|Kernel panic|possible (circular|recursive) locking|UBSAN:|KASAN:' "$logf"; then
+		notes+=" kernel-splat"
+	fi
+	# Anything wrong with the cell beyond its test results counts once more.
+	if [[ -n ${notes// /} ]]; then
+		R_FAIL[$row]=$((R_FAIL[$row] + 1))
+		R_NOTE[$row]=${notes# }
+	fi
+}
+
+declare -A INITRD
+for c in "${CELLS[@]}"; do
+	row_init "$c"
+	k=$(cell_kernel "$c")
+	t0=$SECONDS
+	if [[ -z ${KO_OK[$k]:-} ]]; then
+		R_FAIL[$c]=1; R_NOTE[$c]="module did not build"
+		continue
+	fi
+	if [[ -z ${INITRD[$k]:-} ]]; then
+		load_kenv "$k"
+		payload="$OUT/payload/$k"
+		rm -rf "$payload"; mkdir -p "$payload"
+		cp "$OUT/ko/$k/"*.ko "$payload/"
+		if [[ $ARCH == arm64 ]]; then tarch=aarch64-linux-gnu; else tarch=x86_64-linux-gnu; fi
+		cp "$TOP/tests/build/$tarch/"test_* "$payload/"
+		install -m 0755 "$PVFIO_VM_DIR/guest-run.sh" "$payload/guest-run"
+		bash "$PVFIO_VM_DIR/mkinitramfs.sh" "$k" "$payload" "$OUT/initrd-$k.cpio.gz"
+		INITRD[$k]="$OUT/initrd-$k.cpio.gz"
+	fi
+	logf="$OUT/$c.log"
+	log "booting $c (console: $logf)"
+	rc=0
+	bash "$PVFIO_VM_DIR/boot.sh" "$c" "${INITRD[$k]}" "$logf" "$CELL_TIMEOUT" || rc=$?
+	R_TIME[$c]=$((SECONDS - t0))
+	parse_cell "$c" "$logf" "$rc"
+	log "$c: ${R_PASS[$c]} passed, ${R_FAIL[$c]} failed, ${R_SKIP[$c]} skipped, ${R_TIME[$c]}s ${R_NOTE[$c]}"
+done
+
+# ---------------------------------------------------------------- summary
+tp=0; tf=0; ts=0
+printf '\n%-18s %7s %7s %8s %8s  %s\n' cell passed failed skipped seconds notes
+printf '%-18s %7s %7s %8s %8s  %s\n' ------------------ ------ ------ ------- ------- -----
+for r in "${ROWS[@]}"; do
+	note=${R_NOTE[$r]}
+	[[ $r != host ]] && note="${note:+$note; }log: ${OUT#"$TOP"/}/$r.log"
+	printf '%-18s %7d %7d %8d %8d  %s\n' "$r" "${R_PASS[$r]}" "${R_FAIL[$r]}" \
+		"${R_SKIP[$r]}" "${R_TIME[$r]}" "$note"
+	tp=$((tp + R_PASS[$r])); tf=$((tf + R_FAIL[$r])); ts=$((ts + R_SKIP[$r]))
+done
+printf '%-18s %7d %7d %8d %8d\n\n' total "$tp" "$tf" "$ts" $((SECONDS - start_all))
+if ((ts)); then echo "$tp passed, $tf failed, $ts skipped"; else echo "$tp passed, $tf failed"; fi
+((tf == 0))

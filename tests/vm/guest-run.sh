@@ -1,0 +1,46 @@
+#!/bin/sh
+# Runs inside the guest (busybox sh) from the initramfs: every suite in
+# /pvfio, then a report the host harness parses.  Kernel messages are
+# silenced on the console while the report prints and appended after it
+# from dmesg, so the two never interleave mid-line.
+cd /pvfio || exit 1
+export PVFIO_KO=/pvfio/pvfio.ko
+export CMOCKA_MESSAGE_OUTPUT=TAP
+export PATH=/pvfio:$PATH
+mkdir -p /tmp/results
+
+vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+acq0=$(vmstat nr_foll_pin_acquired)
+rel0=$(vmstat nr_foll_pin_released)
+
+for t in /pvfio/test_*; do
+	[ -x "$t" ] || continue
+	name=${t##*/}
+	echo "pvfio: running $name"
+	"$t" >"/tmp/results/$name.out" 2>&1
+	echo "$?" >"/tmp/results/$name.rc"
+done
+
+acq1=$(vmstat nr_foll_pin_acquired)
+rel1=$(vmstat nr_foll_pin_released)
+
+dmesg -n 1
+echo "PVFIO-RESULTS-BEGIN"
+for out in /tmp/results/*.out; do
+	[ -e "$out" ] || continue
+	name=${out##*/}
+	name=${name%.out}
+	echo "PVFIO-SUITE $name rc=$(cat "/tmp/results/$name.rc")"
+	cat "$out"
+	echo "PVFIO-SUITE-END $name"
+done
+echo "PVFIO-PINS acquired=$((acq1 - acq0)) released=$((rel1 - rel0))"
+if [ -e /sys/module/pvfio ]; then
+	echo "PVFIO-MODULE loaded"
+else
+	echo "PVFIO-MODULE unloaded"
+fi
+echo "PVFIO-RESULTS-END"
+echo "PVFIO-DMESG-BEGIN"
+dmesg
+echo "PVFIO-DMESG-END"
