@@ -174,14 +174,14 @@ fetch_7.2_locked() {
 
     local kver=
     if in_sid dpkg-query -W -f='${db:Status-Status}' linux-headers-amd64 2>/dev/null | grep -qx installed; then
-        kver=$(in_sid dpkg-query -W -f='${Depends}' linux-headers-amd64 | sed -n 's/^linux-headers-\([^ ,]*-amd64\).*/\1/p')
+        kver=$(in_sid dpkg-query -W -f='${Depends}' linux-headers-amd64 | grep -o 'linux-headers-[^ ,]*-amd64' | head -n1 | sed 's/^linux-headers-//')
     fi
     if [[ -z $kver ]]; then
         log "7.2: installing linux-headers-amd64 in the sid chroot"
         in_sid apt-get -q update >&2
         in_sid apt-get -q install -y --no-install-recommends linux-headers-amd64 >&2
         in_sid apt-get clean
-        kver=$(in_sid dpkg-query -W -f='${Depends}' linux-headers-amd64 | sed -n 's/^linux-headers-\([^ ,]*-amd64\).*/\1/p')
+        kver=$(in_sid dpkg-query -W -f='${Depends}' linux-headers-amd64 | grep -o 'linux-headers-[^ ,]*-amd64' | head -n1 | sed 's/^linux-headers-//')
     fi
     [[ -n $kver ]] || die "cannot resolve the sid kernel version"
     [[ -e $SID_CHROOT/usr/src/linux-headers-$kver/Makefile ]] || die "sid headers for $kver missing in the chroot"
