@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The IOVA space of an IOAS: which IOVAs are allowed, which are reserved,
- * and the alignment mappings need.
+ * The IOVA space of an IOAS: its mappings (areas over pinned pages), which
+ * IOVAs are allowed and reserved, the alignment mappings need, and the
+ * domains kept filled from the mappings.
  */
+#include <linux/iommu.h>
+#include <linux/log2.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -17,9 +21,12 @@
 void pvfio_iopt_init(struct pvfio_iopt *iopt)
 {
 	init_rwsem(&iopt->iova_rwsem);
+	iopt->area_itree = RB_ROOT_CACHED;
 	iopt->allowed_itree = RB_ROOT_CACHED;
 	iopt->reserved_itree = RB_ROOT_CACHED;
+	INIT_LIST_HEAD(&iopt->domains);
 	iopt->iova_alignment = PAGE_SIZE;
+	iopt->huge_pages = true;
 }
 
 static void pvfio_iopt_free_itree(struct rb_root_cached *root, size_t offset)
@@ -32,15 +39,158 @@ static void pvfio_iopt_free_itree(struct rb_root_cached *root, size_t offset)
 	}
 }
 
+static inline struct pvfio_area *to_area(struct interval_tree_node *node)
+{
+	return node ? container_of(node, struct pvfio_area, node) : NULL;
+}
+
+static unsigned long area_npages(struct pvfio_area *area)
+{
+	return (area->node.last - area->node.start + 1) >> PAGE_SHIFT;
+}
+
+static int pvfio_domain_map(struct pvfio_domain *dom, unsigned long iova,
+			    phys_addr_t paddr, size_t size, int prot)
+{
+	if (dom->mock)
+		return pvfio_mock_map(dom->mock, iova, paddr, size, prot);
+	return iommu_map(dom->domain, iova, paddr, size, prot,
+			 GFP_KERNEL_ACCOUNT);
+}
+
+/* Unmap [iova, iova + size) from a domain; the caller syncs the IOTLB. */
+static void pvfio_domain_unmap(struct pvfio_domain *dom, unsigned long iova,
+			       size_t size,
+			       struct iommu_iotlb_gather *gather)
+{
+	size_t done;
+
+	if (dom->mock)
+		done = pvfio_mock_unmap(dom->mock, iova, size);
+	else
+		done = iommu_unmap_fast(dom->domain, iova, size, gather);
+	WARN_ON(done != size);
+}
+
+static void pvfio_domain_sync(struct pvfio_domain *dom,
+			      struct iommu_iotlb_gather *gather)
+{
+	if (!dom->mock)
+		iommu_iotlb_sync(dom->domain, gather);
+}
+
+static void pvfio_domain_unmap_sync(struct pvfio_domain *dom,
+				    unsigned long iova, size_t size)
+{
+	struct iommu_iotlb_gather gather;
+
+	iommu_iotlb_gather_init(&gather);
+	pvfio_domain_unmap(dom, iova, size, &gather);
+	pvfio_domain_sync(dom, &gather);
+}
+
+/*
+ * Map an area into one domain: each physically contiguous run of pages with
+ * one call, so the IOMMU driver can use its largest IOPTEs, unless huge
+ * pages are off for the IOAS.  On failure nothing of the area stays mapped.
+ */
+static int pvfio_area_map_domain(struct pvfio_iopt *iopt,
+				 struct pvfio_area *area,
+				 struct pvfio_domain *dom)
+{
+	struct page **pages = area->pages->pages + area->page_offset;
+	unsigned long npages = area_npages(area);
+	unsigned long i = 0, run;
+	int ret;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	while (i < npages) {
+		unsigned long pfn = page_to_pfn(pages[i]);
+
+		run = 1;
+		while (iopt->huge_pages && i + run < npages &&
+		       page_to_pfn(pages[i + run]) == pfn + run)
+			run++;
+		ret = pvfio_domain_map(dom, area->node.start + i * PAGE_SIZE,
+				       PFN_PHYS(pfn), run * PAGE_SIZE,
+				       area->prot);
+		if (ret)
+			goto err_unmap;
+		i += run;
+		cond_resched();
+	}
+	return 0;
+
+err_unmap:
+	if (i)
+		pvfio_domain_unmap_sync(dom, area->node.start, i * PAGE_SIZE);
+	return ret;
+}
+
+/* Map a new area into every domain; on failure it is in none of them. */
+static int pvfio_area_map_domains(struct pvfio_iopt *iopt,
+				  struct pvfio_area *area)
+{
+	struct pvfio_domain *dom;
+	int ret;
+
+	list_for_each_entry(dom, &iopt->domains, item) {
+		ret = pvfio_area_map_domain(iopt, area, dom);
+		if (ret)
+			goto err_unmap;
+	}
+	return 0;
+
+err_unmap:
+	list_for_each_entry_continue_reverse(dom, &iopt->domains, item)
+		pvfio_domain_unmap_sync(dom, area->node.start,
+					area->node.last - area->node.start + 1);
+	return ret;
+}
+
 /**
  * pvfio_iopt_destroy() - free an IOVA space
- * @iopt: the IOVA space; nothing may be attached to it any more
+ * @iopt: the IOVA space; no domain may be attached any more
+ *
+ * Drops the pages of every remaining mapping.
  */
 void pvfio_iopt_destroy(struct pvfio_iopt *iopt)
 {
+	struct interval_tree_node *node;
+
+	WARN_ON(!list_empty(&iopt->domains));
+	while ((node = interval_tree_iter_first(&iopt->area_itree, 0,
+						ULONG_MAX))) {
+		interval_tree_remove(node, &iopt->area_itree);
+		pvfio_pages_put(to_area(node)->pages);
+		kfree(to_area(node));
+	}
 	pvfio_iopt_free_itree(&iopt->allowed_itree, 0);
 	pvfio_iopt_free_itree(&iopt->reserved_itree,
 			      offsetof(struct pvfio_reserved, node));
+}
+
+static int __pvfio_iopt_reserve(struct pvfio_iopt *iopt, unsigned long start,
+				unsigned long last, void *owner)
+{
+	struct pvfio_reserved *res;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	if (last < start)
+		return -EINVAL;
+	/* Nothing may be mapped where a reservation goes. */
+	if (interval_tree_iter_first(&iopt->area_itree, start, last))
+		return -EEXIST;
+	res = kzalloc(sizeof(*res), GFP_KERNEL_ACCOUNT);
+	if (!res)
+		return -ENOMEM;
+	res->node.start = start;
+	res->node.last = last;
+	res->owner = owner;
+	interval_tree_insert(&res->node, &iopt->reserved_itree);
+	return 0;
 }
 
 /**
@@ -50,39 +200,26 @@ void pvfio_iopt_destroy(struct pvfio_iopt *iopt)
  * @last: last IOVA, inclusive
  * @owner: cookie identifying the reserver for pvfio_iopt_remove_reserved()
  *
- * Return: 0, -EINVAL for @last < @start, or -ENOMEM.
+ * Return: 0, -EINVAL for @last < @start, -EEXIST if something is mapped
+ * there, or -ENOMEM.
  */
 int pvfio_iopt_reserve(struct pvfio_iopt *iopt, unsigned long start,
 		       unsigned long last, void *owner)
 {
-	struct pvfio_reserved *res;
-
-	if (last < start)
-		return -EINVAL;
-	res = kzalloc(sizeof(*res), GFP_KERNEL_ACCOUNT);
-	if (!res)
-		return -ENOMEM;
-	res->node.start = start;
-	res->node.last = last;
-	res->owner = owner;
+	int ret;
 
 	down_write(&iopt->iova_rwsem);
-	interval_tree_insert(&res->node, &iopt->reserved_itree);
+	ret = __pvfio_iopt_reserve(iopt, start, last, owner);
 	up_write(&iopt->iova_rwsem);
-	return 0;
+	return ret;
 }
 
-/**
- * pvfio_iopt_remove_reserved() - drop every range @owner reserved
- * @iopt: the IOVA space
- * @owner: the cookie given to pvfio_iopt_reserve()
- */
-void pvfio_iopt_remove_reserved(struct pvfio_iopt *iopt, void *owner)
+static void __pvfio_iopt_remove_reserved(struct pvfio_iopt *iopt, void *owner)
 {
 	struct interval_tree_node *node, *next;
 	struct pvfio_reserved *res;
 
-	down_write(&iopt->iova_rwsem);
+	lockdep_assert_held_write(&iopt->iova_rwsem);
 	for (node = interval_tree_iter_first(&iopt->reserved_itree, 0,
 					     ULONG_MAX);
 	     node; node = next) {
@@ -93,6 +230,17 @@ void pvfio_iopt_remove_reserved(struct pvfio_iopt *iopt, void *owner)
 		interval_tree_remove(node, &iopt->reserved_itree);
 		kfree(res);
 	}
+}
+
+/**
+ * pvfio_iopt_remove_reserved() - drop every range @owner reserved
+ * @iopt: the IOVA space
+ * @owner: the cookie given to pvfio_iopt_reserve()
+ */
+void pvfio_iopt_remove_reserved(struct pvfio_iopt *iopt, void *owner)
+{
+	down_write(&iopt->iova_rwsem);
+	__pvfio_iopt_remove_reserved(iopt, owner);
 	up_write(&iopt->iova_rwsem);
 }
 
@@ -177,4 +325,550 @@ int pvfio_iopt_fill_ranges(struct pvfio_iopt *iopt,
 	if (w.ret)
 		return w.ret;
 	return w.count > w.capacity ? -EMSGSIZE : 0;
+}
+
+/*
+ * Find the lowest IOVA in [start, last] where @length bytes aligned to
+ * @align touch neither a mapping nor a reserved range.
+ */
+static bool pvfio_iopt_find_hole(struct pvfio_iopt *iopt, unsigned long start,
+				 unsigned long last, unsigned long length,
+				 unsigned long align, unsigned long *iova)
+{
+	struct interval_tree_node *used;
+	unsigned long cand = ALIGN(start, align), cand_last;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	while (cand >= start) {
+		if (check_add_overflow(cand, length - 1, &cand_last) ||
+		    cand_last > last)
+			return false;
+		used = interval_tree_iter_first(&iopt->area_itree, cand,
+						cand_last);
+		if (!used)
+			used = interval_tree_iter_first(&iopt->reserved_itree,
+							cand, cand_last);
+		if (!used) {
+			*iova = cand;
+			return true;
+		}
+		if (used->last == ULONG_MAX)
+			return false;
+		/* ALIGN() wrapping to a smaller value ends the loop. */
+		cand = ALIGN(used->last + 1, align);
+	}
+	return false;
+}
+
+static int pvfio_iopt_alloc_iova(struct pvfio_iopt *iopt, unsigned long length,
+				 unsigned long align_hint, unsigned long *iova)
+{
+	struct interval_tree_node *allowed;
+	unsigned long align;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	/*
+	 * Keep the user address's alignment (up to the length's power of
+	 * two), so that a huge page at a huge-page-aligned address can be one
+	 * huge IOPTE.
+	 */
+	align = align_hint ? 1UL << __ffs(align_hint) : 1UL << (BITS_PER_LONG - 1);
+	if (length <= (1UL << (BITS_PER_LONG - 1)))
+		align = min(align, roundup_pow_of_two(length));
+	align = max(align, iopt->iova_alignment);
+
+	if (RB_EMPTY_ROOT(&iopt->allowed_itree.rb_root))
+		return pvfio_iopt_find_hole(iopt, 0, ULONG_MAX, length, align,
+					    iova) ? 0 : -ENOSPC;
+	for (allowed = interval_tree_iter_first(&iopt->allowed_itree, 0,
+						ULONG_MAX);
+	     allowed; allowed = interval_tree_iter_next(allowed, 0, ULONG_MAX))
+		if (pvfio_iopt_find_hole(iopt, allowed->start, allowed->last,
+					 length, align, iova))
+			return 0;
+	return -ENOSPC;
+}
+
+/* Check that a fixed IOVA range can be mapped. */
+static int pvfio_iopt_check_iova(struct pvfio_iopt *iopt, unsigned long iova,
+				 unsigned long length)
+{
+	unsigned long last;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	if (iova & (iopt->iova_alignment - 1))
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+	if (interval_tree_iter_first(&iopt->reserved_itree, iova, last))
+		return -EINVAL;
+	if (interval_tree_iter_first(&iopt->area_itree, iova, last))
+		return -EEXIST;
+	return 0;
+}
+
+struct pvfio_piece {
+	struct pvfio_pages *pages;
+	unsigned long page_offset;
+	unsigned long npages;
+};
+
+/*
+ * Insert areas for @pieces, back to back from an IOVA that is either given
+ * (@fixed) or allocated, and map them into every domain.  Takes a reference
+ * on the pages of each piece for its area.
+ */
+static int pvfio_iopt_insert_pieces(struct pvfio_iopt *iopt,
+				    struct pvfio_piece *pieces,
+				    unsigned int nr_pieces, unsigned long *iova,
+				    int prot, bool fixed,
+				    unsigned long align_hint)
+{
+	struct pvfio_area **areas;
+	unsigned long length = 0, cur;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < nr_pieces; i++)
+		length += pieces[i].npages << PAGE_SHIFT;
+
+	areas = kcalloc(nr_pieces, sizeof(*areas), GFP_KERNEL_ACCOUNT);
+	if (!areas)
+		return -ENOMEM;
+	for (i = 0; i < nr_pieces; i++) {
+		areas[i] = kzalloc(sizeof(*areas[i]), GFP_KERNEL_ACCOUNT);
+		if (!areas[i]) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+	}
+
+	down_write(&iopt->iova_rwsem);
+	if (length & (iopt->iova_alignment - 1)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	if (fixed)
+		ret = pvfio_iopt_check_iova(iopt, *iova, length);
+	else
+		ret = pvfio_iopt_alloc_iova(iopt, length, align_hint, iova);
+	if (ret)
+		goto out_unlock;
+
+	cur = *iova;
+	for (i = 0; i < nr_pieces; i++) {
+		struct pvfio_area *area = areas[i];
+
+		area->node.start = cur;
+		area->node.last = cur + (pieces[i].npages << PAGE_SHIFT) - 1;
+		area->pages = pieces[i].pages;
+		area->page_offset = pieces[i].page_offset;
+		area->prot = prot;
+		ret = pvfio_area_map_domains(iopt, area);
+		if (ret)
+			goto err_remove;
+		kref_get(&area->pages->kref);
+		interval_tree_insert(&area->node, &iopt->area_itree);
+		cur = area->node.last + 1;
+	}
+	up_write(&iopt->iova_rwsem);
+	kfree(areas);
+	return 0;
+
+err_remove:
+	while (i--) {
+		struct pvfio_domain *dom;
+
+		list_for_each_entry(dom, &iopt->domains, item)
+			pvfio_domain_unmap_sync(dom, areas[i]->node.start,
+						areas[i]->node.last -
+						areas[i]->node.start + 1);
+		interval_tree_remove(&areas[i]->node, &iopt->area_itree);
+		pvfio_pages_put(areas[i]->pages);
+	}
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	i = nr_pieces;
+out_free:
+	while (i--)
+		kfree(areas[i]);
+	kfree(areas);
+	return ret;
+}
+
+/**
+ * pvfio_iopt_map_pages() - map pinned pages into an IOVA space
+ * @iopt: the IOVA space
+ * @pages: the pages; the new mapping takes its own reference
+ * @iova: in with @fixed, out otherwise
+ * @prot: IOMMU_READ and/or IOMMU_WRITE
+ * @fixed: map at *@iova rather than choose
+ *
+ * Return: 0, -EINVAL unaligned or reserved IOVA, -EOVERFLOW, -EEXIST overlap,
+ * -ENOSPC no hole, -ENOMEM, or a domain's mapping error.  On error nothing
+ * changed.
+ */
+int pvfio_iopt_map_pages(struct pvfio_iopt *iopt, struct pvfio_pages *pages,
+			 unsigned long *iova, int prot, bool fixed)
+{
+	struct pvfio_piece piece = {
+		.pages = pages,
+		.npages = pages->npages,
+	};
+
+	return pvfio_iopt_insert_pieces(iopt, &piece, 1, iova, prot, fixed,
+					pages->uptr);
+}
+
+/* The areas inside [iova, last], or -ENOENT if one crosses either end. */
+static int pvfio_iopt_check_whole(struct pvfio_iopt *iopt, unsigned long iova,
+				  unsigned long last)
+{
+	struct interval_tree_node *node;
+	bool found = false;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	for (node = interval_tree_iter_first(&iopt->area_itree, iova, last);
+	     node; node = interval_tree_iter_next(node, iova, last)) {
+		if (node->start < iova || node->last > last)
+			return -ENOENT;
+		found = true;
+	}
+	return found ? 0 : -ENOENT;
+}
+
+/**
+ * pvfio_iopt_unmap() - unmap whole mappings inside a range
+ * @iopt: the IOVA space
+ * @iova: start
+ * @length: bytes; @iova 0 and @length ULONG_MAX is everything
+ * @unmapped: bytes unmapped
+ *
+ * Every domain is unmapped and its IOTLB synced once before any page is
+ * unpinned.
+ *
+ * Return: 0, -EINVAL zero length, -EOVERFLOW, or -ENOENT nothing mapped there
+ * or a mapping crosses an end of the range (nothing changed).
+ */
+int pvfio_iopt_unmap(struct pvfio_iopt *iopt, unsigned long iova,
+		     unsigned long length, unsigned long *unmapped)
+{
+	struct interval_tree_node *node, *next;
+	struct iommu_iotlb_gather gather;
+	struct pvfio_area *area, *tmp;
+	struct pvfio_domain *dom;
+	unsigned long last;
+	LIST_HEAD(unpin);
+	int ret;
+
+	*unmapped = 0;
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+
+	down_write(&iopt->iova_rwsem);
+	ret = pvfio_iopt_check_whole(iopt, iova, last);
+	if (ret)
+		goto out_unlock;
+
+	list_for_each_entry(dom, &iopt->domains, item) {
+		iommu_iotlb_gather_init(&gather);
+		for (node = interval_tree_iter_first(&iopt->area_itree, iova,
+						     last);
+		     node; node = interval_tree_iter_next(node, iova, last))
+			pvfio_domain_unmap(dom, node->start,
+					   node->last - node->start + 1,
+					   &gather);
+		pvfio_domain_sync(dom, &gather);
+	}
+
+	for (node = interval_tree_iter_first(&iopt->area_itree, iova, last);
+	     node; node = next) {
+		next = interval_tree_iter_next(node, iova, last);
+		interval_tree_remove(node, &iopt->area_itree);
+		*unmapped += node->last - node->start + 1;
+		list_add_tail(&to_area(node)->unpin_item, &unpin);
+	}
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+
+	/* Every IOTLB is clean: only now may the pages go. */
+	list_for_each_entry_safe(area, tmp, &unpin, unpin_item) {
+		pvfio_pages_put(area->pages);
+		kfree(area);
+	}
+	return ret;
+}
+
+/**
+ * pvfio_iopt_copy() - map pages already pinned in one IOVA space in another
+ * @dst: destination IOVA space
+ * @src: source IOVA space (may be @dst)
+ * @src_iova: start of the source range
+ * @length: bytes; the source range must be mapped without holes
+ * @dst_iova: in with @fixed, out otherwise
+ * @prot: IOMMU_READ and/or IOMMU_WRITE for the destination
+ * @fixed: map at *@dst_iova rather than choose
+ *
+ * Nothing is pinned or charged: the new mappings share the source's pages.
+ *
+ * Return: 0, -ENOENT a hole in the source, -EPERM write access to pages
+ * pinned read-only, or an error of pvfio_iopt_map_pages().
+ */
+int pvfio_iopt_copy(struct pvfio_iopt *dst, struct pvfio_iopt *src,
+		    unsigned long src_iova, unsigned long length,
+		    unsigned long *dst_iova, int prot, bool fixed)
+{
+	struct interval_tree_node *node;
+	struct pvfio_piece *pieces;
+	unsigned int nr = 0, i, cap = 16;
+	unsigned long last, cur = src_iova;
+	int ret = 0;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(src_iova, length - 1, &last))
+		return -EOVERFLOW;
+
+	pieces = kcalloc(cap, sizeof(*pieces), GFP_KERNEL_ACCOUNT);
+	if (!pieces)
+		return -ENOMEM;
+
+	/* Take the pieces, with a reference each, under the source's lock. */
+	down_read(&src->iova_rwsem);
+	for (node = interval_tree_iter_first(&src->area_itree, src_iova, last);
+	     node; node = interval_tree_iter_next(node, src_iova, last)) {
+		struct pvfio_area *area = to_area(node);
+		unsigned long end = min(node->last, last);
+
+		if (node->start > cur) {
+			ret = -ENOENT;
+			break;
+		}
+		if ((prot & IOMMU_WRITE) && !area->pages->writable) {
+			ret = -EPERM;
+			break;
+		}
+		if (nr == cap) {
+			struct pvfio_piece *more;
+
+			more = krealloc_array(pieces, cap * 2, sizeof(*pieces),
+					      GFP_KERNEL_ACCOUNT);
+			if (!more) {
+				ret = -ENOMEM;
+				break;
+			}
+			pieces = more;
+			cap *= 2;
+		}
+		pieces[nr].pages = area->pages;
+		pieces[nr].page_offset = area->page_offset +
+					 ((cur - node->start) >> PAGE_SHIFT);
+		pieces[nr].npages = (end - cur + 1) >> PAGE_SHIFT;
+		kref_get(&area->pages->kref);
+		nr++;
+		if (end == last) {
+			cur = 0;
+			break;
+		}
+		cur = end + 1;
+	}
+	/* cur is 0 only when the whole range was covered. */
+	if (!ret && (cur || !nr))
+		ret = -ENOENT;
+	if (!ret && (src_iova & (PAGE_SIZE - 1)))
+		ret = -EINVAL;
+	up_read(&src->iova_rwsem);
+
+	if (!ret)
+		ret = pvfio_iopt_insert_pieces(dst, pieces, nr, dst_iova, prot,
+					       fixed, src_iova);
+	for (i = 0; i < nr; i++)
+		pvfio_pages_put(pieces[i].pages);
+	kfree(pieces);
+	return ret;
+}
+
+/**
+ * pvfio_iopt_set_allowed() - replace the allowed IOVA ranges
+ * @iopt: the IOVA space
+ * @ranges: the new ranges, any order, not overlapping
+ * @num: number of ranges; 0 allows everything
+ *
+ * Return: 0, -EINVAL a bad or overlapping range, or -ENOMEM.
+ */
+int pvfio_iopt_set_allowed(struct pvfio_iopt *iopt,
+			   struct pvfio_iova_range *ranges, u32 num)
+{
+	struct rb_root_cached allowed = RB_ROOT_CACHED;
+	struct interval_tree_node *node;
+	u32 i;
+	int ret = 0;
+
+	for (i = 0; i < num; i++) {
+		if (ranges[i].last < ranges[i].start ||
+		    ranges[i].last > ULONG_MAX ||
+		    interval_tree_iter_first(&allowed, ranges[i].start,
+					     ranges[i].last)) {
+			ret = -EINVAL;
+			goto out_free;
+		}
+		node = kzalloc(sizeof(*node), GFP_KERNEL_ACCOUNT);
+		if (!node) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+		node->start = ranges[i].start;
+		node->last = ranges[i].last;
+		interval_tree_insert(node, &allowed);
+	}
+
+	down_write(&iopt->iova_rwsem);
+	swap(iopt->allowed_itree, allowed);
+	up_write(&iopt->iova_rwsem);
+out_free:
+	pvfio_iopt_free_itree(&allowed, 0);
+	return ret;
+}
+
+/**
+ * pvfio_iopt_add_domain() - keep a domain filled from an IOVA space
+ * @iopt: the IOVA space
+ * @dom: the domain, empty; @dom->owner names its reserved ranges
+ * @resv_regions: list of struct iommu_resv_region of the devices that will
+ *                use the domain, or NULL
+ *
+ * Reserves what lies outside the domain's aperture and the devices' reserved
+ * regions, then maps every existing mapping from the pages already pinned.
+ *
+ * Return: 0, -EEXIST a mapping lies where the domain cannot translate,
+ * -EINVAL the domain needs a larger alignment than existing mappings have,
+ * -ENOMEM, or a mapping error.  On error nothing changed.
+ */
+int pvfio_iopt_add_domain(struct pvfio_iopt *iopt, struct pvfio_domain *dom,
+			  struct list_head *resv_regions)
+{
+	unsigned long align = PAGE_SIZE;
+	struct interval_tree_node *node;
+	struct iommu_resv_region *resv;
+	int ret = 0;
+
+	down_write(&iopt->iova_rwsem);
+	if (dom->domain) {
+		struct iommu_domain_geometry *geo = &dom->domain->geometry;
+
+		align = max(align, 1UL << __ffs(dom->domain->pgsize_bitmap));
+		if (geo->force_aperture) {
+			if (geo->aperture_start)
+				ret = __pvfio_iopt_reserve(iopt, 0,
+							   geo->aperture_start - 1,
+							   dom->owner);
+			if (!ret && geo->aperture_end < ULONG_MAX)
+				ret = __pvfio_iopt_reserve(iopt,
+							   geo->aperture_end + 1,
+							   ULONG_MAX, dom->owner);
+			if (ret)
+				goto err_unreserve;
+		}
+	}
+	if (resv_regions) {
+		list_for_each_entry(resv, resv_regions, list) {
+			/* Direct-mapped and relaxable ranges stay usable. */
+			if (resv->type == IOMMU_RESV_DIRECT_RELAXABLE)
+				continue;
+			ret = __pvfio_iopt_reserve(iopt, resv->start,
+						   resv->start + resv->length - 1,
+						   dom->owner);
+			if (ret)
+				goto err_unreserve;
+		}
+	}
+
+	for (node = interval_tree_iter_first(&iopt->area_itree, 0, ULONG_MAX);
+	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
+		if ((node->start | (node->last + 1)) & (align - 1)) {
+			ret = -EINVAL;
+			goto err_unmap;
+		}
+		ret = pvfio_area_map_domain(iopt, to_area(node), dom);
+		if (ret)
+			goto err_unmap;
+	}
+	list_add_tail(&dom->item, &iopt->domains);
+	iopt->iova_alignment = max(iopt->iova_alignment, align);
+	up_write(&iopt->iova_rwsem);
+	return 0;
+
+err_unmap:
+	{
+		struct interval_tree_node *done;
+
+		for (done = interval_tree_iter_first(&iopt->area_itree, 0,
+						     ULONG_MAX);
+		     done != node;
+		     done = interval_tree_iter_next(done, 0, ULONG_MAX))
+			pvfio_domain_unmap_sync(dom, done->start,
+						done->last - done->start + 1);
+	}
+err_unreserve:
+	__pvfio_iopt_remove_reserved(iopt, dom->owner);
+	up_write(&iopt->iova_rwsem);
+	return ret;
+}
+
+/**
+ * pvfio_iopt_remove_domain() - stop filling a domain, and empty it
+ * @iopt: the IOVA space
+ * @dom: a domain added with pvfio_iopt_add_domain(), no longer attached to
+ *       any device
+ */
+void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
+			      struct pvfio_domain *dom)
+{
+	struct interval_tree_node *node;
+	struct iommu_iotlb_gather gather;
+	struct pvfio_domain *other;
+	unsigned long align = PAGE_SIZE;
+
+	down_write(&iopt->iova_rwsem);
+	list_del(&dom->item);
+	iommu_iotlb_gather_init(&gather);
+	for (node = interval_tree_iter_first(&iopt->area_itree, 0, ULONG_MAX);
+	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX))
+		pvfio_domain_unmap(dom, node->start,
+				   node->last - node->start + 1, &gather);
+	pvfio_domain_sync(dom, &gather);
+	__pvfio_iopt_remove_reserved(iopt, dom->owner);
+
+	list_for_each_entry(other, &iopt->domains, item)
+		if (other->domain)
+			align = max(align,
+				    1UL << __ffs(other->domain->pgsize_bitmap));
+	iopt->iova_alignment = align;
+	up_write(&iopt->iova_rwsem);
+}
+
+/**
+ * pvfio_iopt_set_huge_pages() - map contiguous runs whole, or page by page
+ * @iopt: the IOVA space
+ * @on: whole runs (the default)
+ *
+ * Return: 0, or -EBUSY while domains are attached.
+ */
+int pvfio_iopt_set_huge_pages(struct pvfio_iopt *iopt, bool on)
+{
+	int ret = 0;
+
+	down_write(&iopt->iova_rwsem);
+	if (!list_empty(&iopt->domains))
+		ret = -EBUSY;
+	else
+		iopt->huge_pages = on;
+	up_write(&iopt->iova_rwsem);
+	return ret;
 }

@@ -70,3 +70,213 @@ out_put:
 	pvfio_object_put(&ioas->obj);
 	return ret;
 }
+
+static int pvfio_map_prot(u32 flags)
+{
+	int prot = 0;
+
+	if (flags & PVFIO_IOAS_MAP_READABLE)
+		prot |= IOMMU_READ;
+	if (flags & PVFIO_IOAS_MAP_WRITEABLE)
+		prot |= IOMMU_WRITE;
+	return prot;
+}
+
+#define PVFIO_MAP_FLAGS (PVFIO_IOAS_MAP_FIXED_IOVA | PVFIO_IOAS_MAP_WRITEABLE | \
+			 PVFIO_IOAS_MAP_READABLE)
+
+int pvfio_ioas_map(struct pvfio_ucmd *ucmd)
+{
+	struct pvfio_ioas_map *cmd = ucmd->cmd;
+	unsigned long iova = cmd->iova;
+	struct pvfio_pages *pages;
+	struct pvfio_ioas *ioas;
+	u64 end;
+	int ret;
+
+	if ((cmd->flags & ~PVFIO_MAP_FLAGS) || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (!(cmd->flags & (PVFIO_IOAS_MAP_READABLE | PVFIO_IOAS_MAP_WRITEABLE)))
+		return -EINVAL;
+	if (!cmd->length)
+		return -EINVAL;
+	if (check_add_overflow(cmd->user_va, cmd->length, &end) ||
+	    end > ULONG_MAX || cmd->iova > ULONG_MAX)
+		return -EOVERFLOW;
+	if ((cmd->user_va | cmd->length) & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if ((cmd->flags & PVFIO_IOAS_MAP_FIXED_IOVA) &&
+	    check_add_overflow(cmd->iova, cmd->length - 1, &end))
+		return -EOVERFLOW;
+
+	ioas = pvfio_get_ioas(ucmd->ctx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	pages = pvfio_pages_create(cmd->user_va, cmd->length >> PAGE_SHIFT,
+				   cmd->flags & PVFIO_IOAS_MAP_WRITEABLE,
+				   ucmd->ctx->test_memlimit);
+	if (IS_ERR(pages)) {
+		ret = PTR_ERR(pages);
+		goto out_put;
+	}
+	ret = pvfio_iopt_map_pages(&ioas->iopt, pages, &iova,
+				   pvfio_map_prot(cmd->flags),
+				   cmd->flags & PVFIO_IOAS_MAP_FIXED_IOVA);
+	/* The mapping holds its own reference on success. */
+	pvfio_pages_put(pages);
+	if (ret)
+		goto out_put;
+
+	cmd->iova = iova;
+	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret) {
+		unsigned long unmapped;
+
+		/* Userspace cannot learn the IOVA: take the mapping back. */
+		pvfio_iopt_unmap(&ioas->iopt, iova, cmd->length, &unmapped);
+	}
+out_put:
+	pvfio_object_put(&ioas->obj);
+	return ret;
+}
+
+int pvfio_ioas_unmap(struct pvfio_ucmd *ucmd)
+{
+	struct pvfio_ioas_unmap *cmd = ucmd->cmd;
+	unsigned long unmapped = 0;
+	struct pvfio_ioas *ioas;
+	int ret;
+
+	ioas = pvfio_get_ioas(ucmd->ctx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	if (cmd->iova == 0 && cmd->length == U64_MAX) {
+		ret = pvfio_iopt_unmap(&ioas->iopt, 0, ULONG_MAX, &unmapped);
+		/* Unmapping everything of an empty IOAS is not an error. */
+		if (ret == -ENOENT)
+			ret = 0;
+	} else if (cmd->iova > ULONG_MAX || cmd->length > ULONG_MAX) {
+		ret = -EOVERFLOW;
+	} else {
+		ret = pvfio_iopt_unmap(&ioas->iopt, cmd->iova, cmd->length,
+				       &unmapped);
+	}
+	if (ret)
+		goto out_put;
+
+	cmd->length = unmapped;
+	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	pvfio_object_put(&ioas->obj);
+	return ret;
+}
+
+int pvfio_ioas_copy(struct pvfio_ucmd *ucmd)
+{
+	struct pvfio_ioas_copy *cmd = ucmd->cmd;
+	unsigned long dst_iova = cmd->dst_iova;
+	struct pvfio_ioas *src, *dst;
+	int ret;
+
+	if (cmd->flags & ~PVFIO_MAP_FLAGS)
+		return -EOPNOTSUPP;
+	if (!(cmd->flags & (PVFIO_IOAS_MAP_READABLE | PVFIO_IOAS_MAP_WRITEABLE)))
+		return -EINVAL;
+	if (cmd->length > ULONG_MAX || cmd->src_iova > ULONG_MAX ||
+	    cmd->dst_iova > ULONG_MAX)
+		return -EOVERFLOW;
+
+	src = pvfio_get_ioas(ucmd->ctx, cmd->src_ioas_id);
+	if (IS_ERR(src))
+		return PTR_ERR(src);
+	dst = pvfio_get_ioas(ucmd->ctx, cmd->dst_ioas_id);
+	if (IS_ERR(dst)) {
+		ret = PTR_ERR(dst);
+		goto out_put_src;
+	}
+
+	ret = pvfio_iopt_copy(&dst->iopt, &src->iopt, cmd->src_iova,
+			      cmd->length, &dst_iova,
+			      pvfio_map_prot(cmd->flags),
+			      cmd->flags & PVFIO_IOAS_MAP_FIXED_IOVA);
+	if (ret)
+		goto out_put_dst;
+	cmd->dst_iova = dst_iova;
+	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret) {
+		unsigned long unmapped;
+
+		pvfio_iopt_unmap(&dst->iopt, dst_iova, cmd->length, &unmapped);
+	}
+out_put_dst:
+	pvfio_object_put(&dst->obj);
+out_put_src:
+	pvfio_object_put(&src->obj);
+	return ret;
+}
+
+#define PVFIO_MAX_ALLOWED_IOVAS 4096
+
+int pvfio_ioas_allow_iovas(struct pvfio_ucmd *ucmd)
+{
+	struct pvfio_ioas_allow_iovas *cmd = ucmd->cmd;
+	struct pvfio_iova_range *ranges = NULL;
+	struct pvfio_ioas *ioas;
+	int ret;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->num_iovas > PVFIO_MAX_ALLOWED_IOVAS)
+		return -EINVAL;
+
+	ioas = pvfio_get_ioas(ucmd->ctx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	if (cmd->num_iovas) {
+		ranges = memdup_array_user(u64_to_user_ptr(cmd->allowed_iovas),
+					   cmd->num_iovas, sizeof(*ranges));
+		if (IS_ERR(ranges)) {
+			ret = PTR_ERR(ranges);
+			goto out_put;
+		}
+	}
+	ret = pvfio_iopt_set_allowed(&ioas->iopt, ranges, cmd->num_iovas);
+	kfree(ranges);
+out_put:
+	pvfio_object_put(&ioas->obj);
+	return ret;
+}
+
+int pvfio_option(struct pvfio_ucmd *ucmd)
+{
+	struct pvfio_option *cmd = ucmd->cmd;
+	struct pvfio_ioas *ioas;
+	int ret = 0;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->option_id != PVFIO_OPTION_HUGE_PAGES)
+		return -EOPNOTSUPP;
+	if (cmd->op != PVFIO_OPTION_OP_SET && cmd->op != PVFIO_OPTION_OP_GET)
+		return -EOPNOTSUPP;
+	if (cmd->op == PVFIO_OPTION_OP_SET && cmd->val64 > 1)
+		return -EINVAL;
+
+	ioas = pvfio_get_ioas(ucmd->ctx, cmd->object_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	if (cmd->op == PVFIO_OPTION_OP_SET) {
+		ret = pvfio_iopt_set_huge_pages(&ioas->iopt, cmd->val64);
+	} else {
+		down_read(&ioas->iopt.iova_rwsem);
+		cmd->val64 = ioas->iopt.huge_pages;
+		up_read(&ioas->iopt.iova_rwsem);
+		ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+	pvfio_object_put(&ioas->obj);
+	return ret;
+}

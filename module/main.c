@@ -141,7 +141,14 @@ static void pvfio_object_destroy(struct pvfio_object *obj)
 	pvfio_object_free(obj);
 }
 
-static int pvfio_object_remove(struct pvfio_ctx *ctx, u32 id)
+/**
+ * pvfio_object_remove() - unpublish and destroy an object nothing uses
+ * @ctx: its context
+ * @id: its ID
+ *
+ * Return: 0, -ENOENT no such object, or -EBUSY something holds it.
+ */
+int pvfio_object_remove(struct pvfio_ctx *ctx, u32 id)
 {
 	struct pvfio_object *obj;
 	int ret = 0;
@@ -239,6 +246,11 @@ union pvfio_ucmd_buffer {
 	struct pvfio_destroy destroy;
 	struct pvfio_ioas_alloc ioas_alloc;
 	struct pvfio_ioas_iova_ranges iova_ranges;
+	struct pvfio_ioas_map map;
+	struct pvfio_ioas_unmap unmap;
+	struct pvfio_ioas_copy copy;
+	struct pvfio_ioas_allow_iovas allow_iovas;
+	struct pvfio_option option;
 	struct pvfio_test_cmd test;
 };
 
@@ -276,6 +288,16 @@ static const struct pvfio_ioctl_op pvfio_ioctl_ops[] = {
 		    struct pvfio_ioas_alloc, out_ioas_id, false),
 	PVFIO_IOCTL(PVFIO_IOAS_IOVA_RANGES, pvfio_ioas_iova_ranges,
 		    struct pvfio_ioas_iova_ranges, out_iova_alignment, false),
+	PVFIO_IOCTL(PVFIO_IOAS_MAP, pvfio_ioas_map, struct pvfio_ioas_map, iova,
+		    false),
+	PVFIO_IOCTL(PVFIO_IOAS_UNMAP, pvfio_ioas_unmap, struct pvfio_ioas_unmap,
+		    length, false),
+	PVFIO_IOCTL(PVFIO_IOAS_COPY, pvfio_ioas_copy, struct pvfio_ioas_copy,
+		    src_iova, false),
+	PVFIO_IOCTL(PVFIO_IOAS_ALLOW_IOVAS, pvfio_ioas_allow_iovas,
+		    struct pvfio_ioas_allow_iovas, allowed_iovas, false),
+	PVFIO_IOCTL(PVFIO_OPTION, pvfio_option, struct pvfio_option, val64,
+		    false),
 	PVFIO_IOCTL(PVFIO_TEST, pvfio_test_ioctl, struct pvfio_test_cmd,
 		    __reserved, true),
 };

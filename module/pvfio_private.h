@@ -6,8 +6,14 @@
  *
  * Lock order, outermost first:
  *
- *   pvfio_iopt.iova_rwsem
- *     pvfio_ctx.objects xa_lock (spinlock: no sleeping, no other lock taken)
+ *   device_lock(&pdev->dev)             (driver core, held around remove)
+ *     pvfio_pci_dev.lock                (a device's binding and attachment)
+ *       pvfio_iopt.iova_rwsem            (one IOAS: areas, domains, ranges)
+ *         mm->mmap_lock                  (charging pinned pages)
+ *         pvfio_ctx.objects xa_lock      (spinlock, a leaf)
+ *
+ * Pages are pinned before iova_rwsem is taken, never under it.  When two
+ * IOASes are involved (COPY) only one iova_rwsem is held at a time.
  *
  * The object table's xa_lock is a leaf: it is only held to look up, publish
  * or unpublish an object and to take or drop its table reference.
@@ -16,6 +22,9 @@
 #define PVFIO_PRIVATE_H
 
 #include <linux/interval_tree.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
@@ -30,6 +39,8 @@ enum pvfio_object_type {
 	PVFIO_OBJ_NONE,
 	PVFIO_OBJ_ANY = PVFIO_OBJ_NONE,
 	PVFIO_OBJ_IOAS,
+	PVFIO_OBJ_HWPT,
+	PVFIO_OBJ_DEVICE,
 	PVFIO_OBJ_MOCK_DEVICE,
 	PVFIO_OBJ_MAX,
 };
@@ -57,10 +68,12 @@ struct pvfio_object {
  * @file: the file this context lives in
  * @objects: ID -> struct pvfio_object; a reserved, unpublished ID holds
  *           XA_ZERO_ENTRY so lookups do not see it
+ * @test_memlimit: PVFIO_TEST_OP_MEMLIMIT's pinned-page limit, 0 if unset
  */
 struct pvfio_ctx {
 	struct file *file;
 	struct xarray objects;
+	unsigned long test_memlimit;
 };
 
 /**
@@ -85,6 +98,7 @@ struct pvfio_object *pvfio_object_alloc(struct pvfio_ctx *ctx, size_t size,
 					enum pvfio_object_type type);
 void pvfio_object_abort(struct pvfio_ctx *ctx, struct pvfio_object *obj);
 void pvfio_object_finalize(struct pvfio_ctx *ctx, struct pvfio_object *obj);
+int pvfio_object_remove(struct pvfio_ctx *ctx, u32 id);
 struct pvfio_object *pvfio_object_get(struct pvfio_ctx *ctx, u32 id,
 				      enum pvfio_object_type type);
 
@@ -121,17 +135,78 @@ extern atomic64_t pvfio_nr_pinned_pages;
  */
 
 /**
+ * struct pvfio_pages - user memory pinned once, shared by reference
+ * @kref: one reference per area using the pages
+ * @mm: the mapping process's mm (mmgrab()ed), which carries the charge
+ * @uptr: page-aligned user address the pages were pinned from
+ * @npages: number of pages
+ * @writable: pinned for write; dirtied on unpin
+ * @pages: the pinned pages
+ */
+struct pvfio_pages {
+	struct kref kref;
+	struct mm_struct *mm;
+	unsigned long uptr;
+	unsigned long npages;
+	bool writable;
+	struct page **pages;
+};
+
+struct pvfio_pages *pvfio_pages_create(unsigned long uptr,
+				       unsigned long npages, bool writable,
+				       unsigned long limit_override);
+void pvfio_pages_put(struct pvfio_pages *pages);
+
+struct pvfio_mock_domain;
+
+/**
+ * struct pvfio_domain - a page table an IOAS keeps filled
+ * @item: in pvfio_iopt.domains
+ * @domain: a real iommu_domain, or NULL for a mock
+ * @mock: the mock domain (test operations), or NULL
+ * @owner: cookie of the reserved ranges the domain added
+ */
+struct pvfio_domain {
+	struct list_head item;
+	struct iommu_domain *domain;
+	struct pvfio_mock_domain *mock;
+	void *owner;
+};
+
+/**
+ * struct pvfio_area - one mapping of an IOAS
+ * @node: its IOVA range in pvfio_iopt.area_itree
+ * @pages: the pinned pages it maps (a reference)
+ * @page_offset: index in @pages of the page at @node.start
+ * @prot: IOMMU_READ and/or IOMMU_WRITE
+ * @unpin_item: queues an unmapped area until the IOTLBs are synced
+ */
+struct pvfio_area {
+	struct interval_tree_node node;
+	struct pvfio_pages *pages;
+	unsigned long page_offset;
+	int prot;
+	struct list_head unpin_item;
+};
+
+/**
  * struct pvfio_iopt - IOVA space of an IOAS
- * @iova_rwsem: protects the interval trees and @iova_alignment
+ * @iova_rwsem: protects everything below
+ * @area_itree: the mappings (struct pvfio_area)
  * @allowed_itree: ranges ALLOW_IOVAS permits; empty means all of them
  * @reserved_itree: ranges nothing may be mapped at (struct pvfio_reserved)
+ * @domains: page tables kept filled from @area_itree (struct pvfio_domain)
  * @iova_alignment: alignment every mapping's IOVA and length must have
+ * @huge_pages: map contiguous runs with one call (PVFIO_OPTION_HUGE_PAGES)
  */
 struct pvfio_iopt {
 	struct rw_semaphore iova_rwsem;
+	struct rb_root_cached area_itree;
 	struct rb_root_cached allowed_itree;
 	struct rb_root_cached reserved_itree;
+	struct list_head domains;
 	unsigned long iova_alignment;
+	bool huge_pages;
 };
 
 /**
@@ -152,6 +227,20 @@ void pvfio_iopt_remove_reserved(struct pvfio_iopt *iopt, void *owner);
 int pvfio_iopt_fill_ranges(struct pvfio_iopt *iopt,
 			   struct pvfio_iova_range __user *uranges,
 			   u32 *num_ranges);
+int pvfio_iopt_map_pages(struct pvfio_iopt *iopt, struct pvfio_pages *pages,
+			 unsigned long *iova, int prot, bool fixed);
+int pvfio_iopt_unmap(struct pvfio_iopt *iopt, unsigned long iova,
+		     unsigned long length, unsigned long *unmapped);
+int pvfio_iopt_copy(struct pvfio_iopt *dst, struct pvfio_iopt *src,
+		    unsigned long src_iova, unsigned long length,
+		    unsigned long *dst_iova, int prot, bool fixed);
+int pvfio_iopt_set_allowed(struct pvfio_iopt *iopt,
+			   struct pvfio_iova_range *ranges, u32 num);
+int pvfio_iopt_add_domain(struct pvfio_iopt *iopt, struct pvfio_domain *dom,
+			  struct list_head *resv_regions);
+void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
+			      struct pvfio_domain *dom);
+int pvfio_iopt_set_huge_pages(struct pvfio_iopt *iopt, bool on);
 
 /*
  * IOAS, ioas.c
@@ -178,7 +267,61 @@ static inline struct pvfio_ioas *pvfio_get_ioas(struct pvfio_ctx *ctx, u32 id)
 
 int pvfio_ioas_alloc_ioctl(struct pvfio_ucmd *ucmd);
 int pvfio_ioas_iova_ranges(struct pvfio_ucmd *ucmd);
+int pvfio_ioas_map(struct pvfio_ucmd *ucmd);
+int pvfio_ioas_unmap(struct pvfio_ucmd *ucmd);
+int pvfio_ioas_copy(struct pvfio_ucmd *ucmd);
+int pvfio_ioas_allow_iovas(struct pvfio_ucmd *ucmd);
+int pvfio_option(struct pvfio_ucmd *ucmd);
 void pvfio_ioas_destroy(struct pvfio_object *obj);
+
+/*
+ * HW page tables, hw_pagetable.c, and devices, device.c
+ */
+
+/**
+ * struct pvfio_hwpt - a hardware page table object
+ * @obj: object header
+ * @ioas: the IOAS it mirrors, held
+ * @dom: its iommu_domain, on @ioas's domain list
+ * @auto_domain: allocated by DEVICE_ATTACH to an IOAS, destroyed with its
+ *               last device
+ */
+struct pvfio_hwpt {
+	struct pvfio_object obj;
+	struct pvfio_ioas *ioas;
+	struct pvfio_domain dom;
+	bool auto_domain;
+};
+
+struct pvfio_pci_dev;
+
+/**
+ * struct pvfio_device - a PCI device bound to a context
+ * @obj: object header
+ * @ctx: the context, for destroying automatic page tables
+ * @pvdev: the pvfio-pci driver's state for the device (a reference)
+ * @hwpt: the page table it is attached to, held; NULL when detached.
+ *        Protected by @pvdev->lock.
+ */
+struct pvfio_device {
+	struct pvfio_object obj;
+	struct pvfio_ctx *ctx;
+	struct pvfio_pci_dev *pvdev;
+	struct pvfio_hwpt *hwpt;
+};
+
+struct pvfio_hwpt *pvfio_hwpt_alloc(struct pvfio_ctx *ctx,
+				    struct pvfio_ioas *ioas,
+				    struct device *dev, bool auto_domain);
+void pvfio_hwpt_destroy(struct pvfio_object *obj);
+int pvfio_hwpt_alloc_ioctl(struct pvfio_ucmd *ucmd);
+int pvfio_device_bind(struct pvfio_ucmd *ucmd);
+int pvfio_device_info(struct pvfio_ucmd *ucmd);
+int pvfio_device_attach(struct pvfio_ucmd *ucmd);
+int pvfio_device_detach(struct pvfio_ucmd *ucmd);
+void pvfio_device_destroy(struct pvfio_object *obj);
+int pvfio_pci_driver_register(void);
+void pvfio_pci_driver_unregister(void);
 
 /*
  * Test operations, selftest.c
@@ -186,5 +329,9 @@ void pvfio_ioas_destroy(struct pvfio_object *obj);
 extern bool pvfio_enable_test_ops;
 int pvfio_test_ioctl(struct pvfio_ucmd *ucmd);
 void pvfio_mock_device_destroy(struct pvfio_object *obj);
+int pvfio_mock_map(struct pvfio_mock_domain *mock, unsigned long iova,
+		   phys_addr_t paddr, size_t size, int prot);
+size_t pvfio_mock_unmap(struct pvfio_mock_domain *mock, unsigned long iova,
+			size_t size);
 
 #endif /* PVFIO_PRIVATE_H */

@@ -3,19 +3,72 @@
  * Test operations (enable_test_ops=1): the hooks the test suites use to look
  * inside the module and to build objects without hardware.
  */
+#include <linux/iommu.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/xarray.h>
 
 #include "pvfio_private.h"
+
+/**
+ * struct pvfio_mock_domain - a page table kept in memory
+ * @pfns: IOVA page number -> xa_mk_value(pfn << 2 | prot)
+ */
+struct pvfio_mock_domain {
+	struct xarray pfns;
+};
 
 /**
  * struct pvfio_mock_device - a device object backed by no hardware
  * @obj: object header
  * @ioas: the IOAS it is attached to, held for the device's lifetime
+ * @mock: its mock domain
+ * @dom: @mock as one of @ioas's domains
  */
 struct pvfio_mock_device {
 	struct pvfio_object obj;
 	struct pvfio_ioas *ioas;
+	struct pvfio_mock_domain mock;
+	struct pvfio_domain dom;
 };
+
+/* The owner of ranges PVFIO_TEST_OP_ADD_RESERVED reserves. */
+static char pvfio_test_reserved_owner;
+
+int pvfio_mock_map(struct pvfio_mock_domain *mock, unsigned long iova,
+		   phys_addr_t paddr, size_t size, int prot)
+{
+	unsigned long i, npages = size >> PAGE_SHIFT;
+	void *old;
+
+	if (WARN_ON((iova | paddr | size) & (PAGE_SIZE - 1)))
+		return -EINVAL;
+	for (i = 0; i < npages; i++) {
+		unsigned long pfn = PHYS_PFN(paddr) + i;
+
+		old = xa_store(&mock->pfns, (iova >> PAGE_SHIFT) + i,
+			       xa_mk_value(pfn << 2 | (prot & 3)),
+			       GFP_KERNEL_ACCOUNT);
+		if (xa_is_err(old) || WARN_ON(old)) {
+			if (i)
+				pvfio_mock_unmap(mock, iova, i << PAGE_SHIFT);
+			return xa_is_err(old) ? xa_err(old) : -EEXIST;
+		}
+	}
+	return 0;
+}
+
+size_t pvfio_mock_unmap(struct pvfio_mock_domain *mock, unsigned long iova,
+			size_t size)
+{
+	unsigned long i, npages = size >> PAGE_SHIFT;
+	size_t done = 0;
+
+	for (i = 0; i < npages; i++)
+		if (xa_erase(&mock->pfns, (iova >> PAGE_SHIFT) + i))
+			done += PAGE_SIZE;
+	return done;
+}
 
 static int pvfio_test_mock_device(struct pvfio_ucmd *ucmd,
 				  struct pvfio_test_cmd *cmd)
@@ -40,17 +93,27 @@ static int pvfio_test_mock_device(struct pvfio_ucmd *ucmd,
 	}
 	mdev = container_of(obj, struct pvfio_mock_device, obj);
 
+	xa_init(&mdev->mock.pfns);
+	mdev->dom.mock = &mdev->mock;
+	mdev->dom.owner = mdev;
+	ret = pvfio_iopt_add_domain(&ioas->iopt, &mdev->dom, NULL);
+	if (ret)
+		goto err_abort;
+
 	cmd->mock_device.out_device_id = obj->id;
 	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
 	if (ret)
-		goto err_abort;
+		goto err_remove_domain;
 
 	/* The lookup reference becomes the device's hold on the IOAS. */
 	mdev->ioas = ioas;
 	pvfio_object_finalize(ucmd->ctx, obj);
 	return 0;
 
+err_remove_domain:
+	pvfio_iopt_remove_domain(&ioas->iopt, &mdev->dom);
 err_abort:
+	xa_destroy(&mdev->mock.pfns);
 	pvfio_object_abort(ucmd->ctx, obj);
 out_put_ioas:
 	pvfio_object_put(&ioas->obj);
@@ -62,7 +125,110 @@ void pvfio_mock_device_destroy(struct pvfio_object *obj)
 	struct pvfio_mock_device *mdev =
 		container_of(obj, struct pvfio_mock_device, obj);
 
+	pvfio_iopt_remove_domain(&mdev->ioas->iopt, &mdev->dom);
+	WARN_ON(!xa_empty(&mdev->mock.pfns));
+	xa_destroy(&mdev->mock.pfns);
 	pvfio_object_put(&mdev->ioas->obj);
+}
+
+/* The page backing a user address, with a reference, or an ERR_PTR. */
+static struct page *pvfio_test_user_page(unsigned long uaddr)
+{
+	struct page *page;
+	int rc;
+
+	rc = get_user_pages_fast(uaddr, 1, 0, &page);
+	if (rc != 1)
+		return ERR_PTR(rc < 0 ? rc : -EFAULT);
+	return page;
+}
+
+static int pvfio_test_check_map(struct pvfio_ucmd *ucmd,
+				struct pvfio_test_cmd *cmd)
+{
+	struct pvfio_test_check_map *chk = &cmd->check_map;
+	struct pvfio_mock_device *mdev;
+	struct pvfio_object *obj;
+	unsigned long off;
+	u64 end;
+	int ret = 0;
+
+	if (!chk->length || check_add_overflow(chk->iova, chk->length, &end) ||
+	    check_add_overflow(chk->uptr, chk->length, &end) ||
+	    ((chk->iova | chk->uptr | chk->length) & (PAGE_SIZE - 1)))
+		return -EINVAL;
+
+	obj = pvfio_object_get(ucmd->ctx, cmd->id, PVFIO_OBJ_MOCK_DEVICE);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	mdev = container_of(obj, struct pvfio_mock_device, obj);
+
+	for (off = 0; off < chk->length && !ret; off += PAGE_SIZE) {
+		void *ent = xa_load(&mdev->mock.pfns,
+				    (chk->iova + off) >> PAGE_SHIFT);
+		struct page *page;
+
+		if (!ent) {
+			ret = -ENOENT;
+			break;
+		}
+		page = pvfio_test_user_page(chk->uptr + off);
+		if (IS_ERR(page)) {
+			ret = PTR_ERR(page);
+			break;
+		}
+		if ((xa_to_value(ent) >> 2) != page_to_pfn(page))
+			ret = -EINVAL;
+		put_page(page);
+		cond_resched();
+	}
+	pvfio_object_put(obj);
+	return ret;
+}
+
+static int pvfio_test_check_refs(struct pvfio_test_cmd *cmd)
+{
+	struct pvfio_test_check_refs *chk = &cmd->check_refs;
+	unsigned long off;
+	u64 end;
+	int ret = 0;
+
+	if (chk->__reserved || chk->pinned > 1)
+		return -EOPNOTSUPP;
+	if (!chk->length || check_add_overflow(chk->uptr, chk->length, &end) ||
+	    ((chk->uptr | chk->length) & (PAGE_SIZE - 1)))
+		return -EINVAL;
+
+	for (off = 0; off < chk->length && !ret; off += PAGE_SIZE) {
+		struct page *page = pvfio_test_user_page(chk->uptr + off);
+
+		if (IS_ERR(page))
+			return PTR_ERR(page);
+		if (folio_maybe_dma_pinned(page_folio(page)) != chk->pinned)
+			ret = -EINVAL;
+		put_page(page);
+	}
+	return ret;
+}
+
+static int pvfio_test_add_reserved(struct pvfio_ucmd *ucmd,
+				   struct pvfio_test_cmd *cmd)
+{
+	struct pvfio_test_add_reserved *res = &cmd->add_reserved;
+	struct pvfio_ioas *ioas;
+	u64 last;
+	int ret;
+
+	if (!res->length || check_add_overflow(res->start, res->length - 1,
+					       &last) || last > ULONG_MAX)
+		return -EINVAL;
+	ioas = pvfio_get_ioas(ucmd->ctx, cmd->id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	ret = pvfio_iopt_reserve(&ioas->iopt, res->start, last,
+				 &pvfio_test_reserved_owner);
+	pvfio_object_put(&ioas->obj);
+	return ret;
 }
 
 static int pvfio_test_stats(struct pvfio_ucmd *ucmd, struct pvfio_test_cmd *cmd)
@@ -85,6 +251,16 @@ int pvfio_test_ioctl(struct pvfio_ucmd *ucmd)
 		return pvfio_test_stats(ucmd, cmd);
 	case PVFIO_TEST_OP_MOCK_DEVICE:
 		return pvfio_test_mock_device(ucmd, cmd);
+	case PVFIO_TEST_OP_CHECK_MAP:
+		return pvfio_test_check_map(ucmd, cmd);
+	case PVFIO_TEST_OP_CHECK_REFS:
+		return pvfio_test_check_refs(cmd);
+	case PVFIO_TEST_OP_ADD_RESERVED:
+		return pvfio_test_add_reserved(ucmd, cmd);
+	case PVFIO_TEST_OP_MEMLIMIT:
+		WRITE_ONCE(ucmd->ctx->test_memlimit,
+			   cmd->memlimit.limit_pages);
+		return 0;
 	default:
 		return -EOPNOTSUPP;
 	}

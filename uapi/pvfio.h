@@ -40,6 +40,16 @@ enum {
 	PVFIO_CMD_DESTROY = PVFIO_CMD_BASE,
 	PVFIO_CMD_IOAS_ALLOC = 0xa1,
 	PVFIO_CMD_IOAS_IOVA_RANGES = 0xa2,
+	PVFIO_CMD_IOAS_MAP = 0xa3,
+	PVFIO_CMD_IOAS_UNMAP = 0xa4,
+	PVFIO_CMD_IOAS_COPY = 0xa5,
+	PVFIO_CMD_IOAS_ALLOW_IOVAS = 0xa6,
+	PVFIO_CMD_OPTION = 0xa7,
+	PVFIO_CMD_HWPT_ALLOC = 0xa8,
+	PVFIO_CMD_DEVICE_BIND = 0xa9,
+	PVFIO_CMD_DEVICE_INFO = 0xaa,
+	PVFIO_CMD_DEVICE_ATTACH = 0xab,
+	PVFIO_CMD_DEVICE_DETACH = 0xac,
 	PVFIO_CMD_TEST = 0xdf,
 };
 
@@ -124,6 +134,317 @@ struct pvfio_ioas_iova_ranges {
 };
 #define PVFIO_IOAS_IOVA_RANGES _IO(PVFIO_TYPE, PVFIO_CMD_IOAS_IOVA_RANGES)
 
+/**
+ * enum pvfio_ioas_map_flags - flags of MAP and COPY
+ * @PVFIO_IOAS_MAP_FIXED_IOVA: map at the given IOVA; without it the kernel
+ *                             chooses one inside the allowed ranges that
+ *                             keeps the alignment of the user address (so
+ *                             huge pages can become huge IOPTEs)
+ * @PVFIO_IOAS_MAP_WRITEABLE: devices may write the memory (the pages are
+ *                            pinned for write and marked dirty on unpin)
+ * @PVFIO_IOAS_MAP_READABLE: devices may read the memory
+ */
+enum pvfio_ioas_map_flags {
+	PVFIO_IOAS_MAP_FIXED_IOVA = 1 << 0,
+	PVFIO_IOAS_MAP_WRITEABLE = 1 << 1,
+	PVFIO_IOAS_MAP_READABLE = 1 << 2,
+};
+
+/**
+ * struct pvfio_ioas_map - ioctl(PVFIO_IOAS_MAP)
+ * @size: sizeof(struct pvfio_ioas_map)
+ * @flags: enum pvfio_ioas_map_flags; READABLE and/or WRITEABLE is required
+ * @ioas_id: the IOAS
+ * @__reserved: must be 0
+ * @user_va: start of the user memory, page aligned
+ * @length: bytes to map, a non-zero multiple of the IOAS's IOVA alignment
+ * @iova: input with FIXED_IOVA, output otherwise
+ *
+ * Pin the user memory (long-term, once, whatever number of domains, copies
+ * and accesses share it later), charge it to the caller's RLIMIT_MEMLOCK
+ * (CAP_IPC_LOCK bypasses; the charge stays with this process's mm whoever
+ * unmaps) and map it in every hardware page table attached to the IOAS.
+ * On failure nothing stays pinned or charged.
+ *
+ * Errors: EINVAL zero length, no READABLE/WRITEABLE, unaligned address,
+ * length or IOVA, or an IOVA in a reserved range; EOVERFLOW address or IOVA
+ * plus length overflows; EEXIST overlaps an existing mapping; ENOSPC no free
+ * IOVA range is large enough; ENOMEM over RLIMIT_MEMLOCK; EFAULT the memory
+ * is not mapped, or is read-only and WRITEABLE was asked; ENOENT no such
+ * IOAS; EOPNOTSUPP unknown flag or non-zero reserved.
+ */
+struct pvfio_ioas_map {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 user_va;
+	__aligned_u64 length;
+	__aligned_u64 iova;
+};
+#define PVFIO_IOAS_MAP _IO(PVFIO_TYPE, PVFIO_CMD_IOAS_MAP)
+
+/**
+ * struct pvfio_ioas_unmap - ioctl(PVFIO_IOAS_UNMAP)
+ * @size: sizeof(struct pvfio_ioas_unmap)
+ * @ioas_id: the IOAS
+ * @iova: start of the range
+ * @length: input: bytes in the range; output: bytes unmapped
+ *
+ * Unmap every mapping inside [iova, iova + length): whole mappings only.  A
+ * range that cuts through a mapping fails and changes nothing.  @iova = 0
+ * with @length = U64_MAX unmaps everything.  Every hardware page table is
+ * unmapped and its IOTLB flushed before the pages are unpinned.
+ *
+ * Errors: ENOENT no mapping in the range, a mapping crossing either end of
+ * it, or no such IOAS; EINVAL zero length; EOVERFLOW iova + length
+ * overflows.
+ */
+struct pvfio_ioas_unmap {
+	__u32 size;
+	__u32 ioas_id;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+};
+#define PVFIO_IOAS_UNMAP _IO(PVFIO_TYPE, PVFIO_CMD_IOAS_UNMAP)
+
+/**
+ * struct pvfio_ioas_copy - ioctl(PVFIO_IOAS_COPY)
+ * @size: sizeof(struct pvfio_ioas_copy)
+ * @flags: enum pvfio_ioas_map_flags for the destination
+ * @dst_ioas_id: IOAS to map into
+ * @src_ioas_id: IOAS to take the pages from
+ * @__reserved: must be 0
+ * @length: bytes to copy
+ * @dst_iova: input with FIXED_IOVA, output otherwise
+ * @src_iova: start of the source range, which must be fully mapped
+ *
+ * Map in @dst_ioas_id the pages already pinned for a range of @src_ioas_id:
+ * nothing is pinned or charged again, and the source may be unmapped
+ * afterwards without affecting the copy.
+ *
+ * Errors: as for MAP, plus ENOENT a hole in the source range; EPERM
+ * WRITEABLE asked for pages pinned read-only.
+ */
+struct pvfio_ioas_copy {
+	__u32 size;
+	__u32 flags;
+	__u32 dst_ioas_id;
+	__u32 src_ioas_id;
+	__aligned_u64 length;
+	__aligned_u64 dst_iova;
+	__aligned_u64 src_iova;
+};
+#define PVFIO_IOAS_COPY _IO(PVFIO_TYPE, PVFIO_CMD_IOAS_COPY)
+
+/**
+ * struct pvfio_ioas_allow_iovas - ioctl(PVFIO_IOAS_ALLOW_IOVAS)
+ * @size: sizeof(struct pvfio_ioas_allow_iovas)
+ * @ioas_id: the IOAS
+ * @num_iovas: entries in @allowed_iovas; 0 allows everything again
+ * @__reserved: must be 0
+ * @allowed_iovas: user pointer to struct pvfio_iova_range[@num_iovas]
+ *
+ * Restrict where the kernel may place mappings it chooses the IOVA of.
+ * Fixed-IOVA mappings are not restricted.  The ranges must not overlap.
+ *
+ * Errors: EINVAL a range with last < start, overlapping ranges, or too many
+ * ranges (more than 4096); EFAULT bad pointer; ENOENT no such IOAS.
+ */
+struct pvfio_ioas_allow_iovas {
+	__u32 size;
+	__u32 ioas_id;
+	__u32 num_iovas;
+	__u32 __reserved;
+	__aligned_u64 allowed_iovas;
+};
+#define PVFIO_IOAS_ALLOW_IOVAS _IO(PVFIO_TYPE, PVFIO_CMD_IOAS_ALLOW_IOVAS)
+
+/**
+ * enum pvfio_option_id - what PVFIO_OPTION sets or gets
+ * @PVFIO_OPTION_HUGE_PAGES: on an IOAS: 1 (default) maps each physically
+ *                           contiguous run with one iommu_map() so drivers
+ *                           can use huge IOPTEs; 0 maps page by page.  Can
+ *                           be changed only while no page table is attached.
+ */
+enum pvfio_option_id {
+	PVFIO_OPTION_HUGE_PAGES = 1,
+};
+
+/**
+ * enum pvfio_option_op - PVFIO_OPTION direction
+ * @PVFIO_OPTION_OP_SET: set @val64
+ * @PVFIO_OPTION_OP_GET: read into @val64
+ */
+enum pvfio_option_op {
+	PVFIO_OPTION_OP_SET = 0,
+	PVFIO_OPTION_OP_GET = 1,
+};
+
+/**
+ * struct pvfio_option - ioctl(PVFIO_OPTION)
+ * @size: sizeof(struct pvfio_option)
+ * @option_id: enum pvfio_option_id
+ * @op: enum pvfio_option_op
+ * @object_id: the object the option applies to
+ * @val64: value to set, or the value read
+ *
+ * Errors: EOPNOTSUPP unknown option or op; ENOENT no such object of the
+ * right type; EINVAL bad value; EBUSY the IOAS has page tables attached.
+ */
+struct pvfio_option {
+	__u32 size;
+	__u32 option_id;
+	__u16 op;
+	__u16 __reserved;
+	__u32 object_id;
+	__aligned_u64 val64;
+};
+#define PVFIO_OPTION _IO(PVFIO_TYPE, PVFIO_CMD_OPTION)
+
+/**
+ * struct pvfio_hwpt_alloc - ioctl(PVFIO_HWPT_ALLOC)
+ * @size: sizeof(struct pvfio_hwpt_alloc)
+ * @flags: must be 0
+ * @dev_id: a bound device the page table must suit
+ * @pt_id: the IOAS the page table mirrors
+ * @out_hwpt_id: output, ID of the new page table
+ * @__reserved: must be 0
+ *
+ * Allocate an explicit hardware page table (an iommu_domain of the device's
+ * IOMMU) filled from @pt_id's mappings: the pages already pinned are mapped,
+ * none is pinned again.  Devices attach to it with DEVICE_ATTACH; it stays
+ * until destroyed, and cannot be destroyed while a device uses it (EBUSY).
+ *
+ * Errors: ENOENT no such device or IOAS; ENODEV the device was unbound;
+ * EEXIST a mapping of the IOAS lies in the device's reserved regions or
+ * outside the domain aperture; ENOMEM.
+ */
+struct pvfio_hwpt_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pt_id;
+	__u32 out_hwpt_id;
+	__u32 __reserved;
+};
+#define PVFIO_HWPT_ALLOC _IO(PVFIO_TYPE, PVFIO_CMD_HWPT_ALLOC)
+
+/**
+ * struct pvfio_device_bind - ioctl(PVFIO_DEVICE_BIND)
+ * @size: sizeof(struct pvfio_device_bind)
+ * @flags: must be 0
+ * @pci_domain: PCI segment of the device
+ * @pci_bdf: bus << 8 | device << 3 | function
+ * @out_dev_id: output, ID of the new device object
+ *
+ * Make a PCI device bound to the pvfio-pci driver (see README: handing a
+ * device over with driver_override) an object of this context.  pvfio claims
+ * DMA ownership of its IOMMU group: until it is attached, the device can DMA
+ * nowhere.  Destroying the object (or closing the context) gives the device
+ * back to pvfio-pci, detached.
+ *
+ * Errors: EPERM the caller lacks CAP_SYS_RAWIO; ENOENT no such PCI device;
+ * ENODEV the device is not bound to pvfio-pci or has no IOMMU group;
+ * EINVAL the IOMMU group has other devices too; EBUSY the device is bound
+ * to a context already.
+ */
+struct pvfio_device_bind {
+	__u32 size;
+	__u32 flags;
+	__u32 pci_domain;
+	__u32 pci_bdf;
+	__u32 out_dev_id;
+	__u32 __reserved;
+};
+#define PVFIO_DEVICE_BIND _IO(PVFIO_TYPE, PVFIO_CMD_DEVICE_BIND)
+
+/**
+ * enum pvfio_iommu_kind - which IOMMU translates for a device
+ * @PVFIO_IOMMU_UNKNOWN: not one pvfio knows by name
+ * @PVFIO_IOMMU_INTEL_VTD: Intel VT-d
+ * @PVFIO_IOMMU_AMD_VI: AMD-Vi
+ * @PVFIO_IOMMU_VIRTIO: virtio-iommu
+ * @PVFIO_IOMMU_ARM_SMMU_V3: Arm SMMUv3
+ */
+enum pvfio_iommu_kind {
+	PVFIO_IOMMU_UNKNOWN = 0,
+	PVFIO_IOMMU_INTEL_VTD = 1,
+	PVFIO_IOMMU_AMD_VI = 2,
+	PVFIO_IOMMU_VIRTIO = 3,
+	PVFIO_IOMMU_ARM_SMMU_V3 = 4,
+};
+
+/**
+ * struct pvfio_device_info - ioctl(PVFIO_DEVICE_INFO)
+ * @size: sizeof(struct pvfio_device_info)
+ * @dev_id: the device
+ * @out_iommu_kind: enum pvfio_iommu_kind
+ * @num_reserved: input: capacity of @reserved_regions; output: the number of
+ *                reserved regions the device has
+ * @out_pgsize_bitmap: the IOMMU page sizes a domain for this device supports
+ * @reserved_regions: user pointer to struct pvfio_iova_range[@num_reserved]:
+ *                    IOVA ranges the device cannot use (MSI windows, ...)
+ * @out_iommu_name: NUL-terminated name of the IOMMU driver
+ *
+ * Errors: ENOENT no such device; ENODEV the device was unbound; EMSGSIZE the
+ * array is too small (@num_reserved tells the size needed); EFAULT.
+ */
+struct pvfio_device_info {
+	__u32 size;
+	__u32 dev_id;
+	__u32 out_iommu_kind;
+	__u32 num_reserved;
+	__aligned_u64 out_pgsize_bitmap;
+	__aligned_u64 reserved_regions;
+	char out_iommu_name[32];
+};
+#define PVFIO_DEVICE_INFO _IO(PVFIO_TYPE, PVFIO_CMD_DEVICE_INFO)
+
+/**
+ * struct pvfio_device_attach - ioctl(PVFIO_DEVICE_ATTACH)
+ * @size: sizeof(struct pvfio_device_attach)
+ * @dev_id: the device
+ * @pt_id: input: an IOAS or a HW page table; output: the HW page table the
+ *         device is attached to (for an IOAS, one pvfio allocated for it or
+ *         an existing compatible one)
+ *
+ * Attach the device, or, if it is attached already, **replace** its page
+ * table.  On kernels that export iommu_group_replace_domain() (6.2 and
+ * later) a replace is atomic: every DMA is translated by the old or by the
+ * new page table.  On older kernels (6.1) the device is detached and then
+ * attached: in that window its DMA is blocked (translation faults), never
+ * let through.  If the new attach fails, the device is back on its old page
+ * table and the call fails.  Attaching to the page table the device already
+ * uses is a no-op.
+ *
+ * Errors: ENOENT no such device, IOAS or page table; ENODEV the device was
+ * unbound; EEXIST a mapping lies in the device's reserved regions or outside
+ * the aperture; EINVAL the page table belongs to another IOMMU.
+ */
+struct pvfio_device_attach {
+	__u32 size;
+	__u32 dev_id;
+	__u32 pt_id;
+	__u32 __reserved;
+};
+#define PVFIO_DEVICE_ATTACH _IO(PVFIO_TYPE, PVFIO_CMD_DEVICE_ATTACH)
+
+/**
+ * struct pvfio_device_detach - ioctl(PVFIO_DEVICE_DETACH)
+ * @size: sizeof(struct pvfio_device_detach)
+ * @dev_id: the device
+ *
+ * Detach the device: its DMA is blocked until it is attached again.
+ *
+ * Errors: ENOENT no such device, or it is not attached; ENODEV unbound.
+ */
+struct pvfio_device_detach {
+	__u32 size;
+	__u32 dev_id;
+};
+#define PVFIO_DEVICE_DETACH _IO(PVFIO_TYPE, PVFIO_CMD_DEVICE_DETACH)
+
 /*
  * Test operations.  They exist only while the module is loaded with
  * enable_test_ops=1; otherwise PVFIO_TEST fails with ENOTTY like any unknown
@@ -133,6 +454,10 @@ struct pvfio_ioas_iova_ranges {
 enum pvfio_test_op {
 	PVFIO_TEST_OP_STATS = 1,
 	PVFIO_TEST_OP_MOCK_DEVICE = 2,
+	PVFIO_TEST_OP_CHECK_MAP = 3,
+	PVFIO_TEST_OP_CHECK_REFS = 4,
+	PVFIO_TEST_OP_ADD_RESERVED = 5,
+	PVFIO_TEST_OP_MEMLIMIT = 6,
 };
 
 /**
@@ -152,12 +477,67 @@ struct pvfio_test_stats {
  * @out_device_id: output, ID of the new mock device object
  * @__reserved: must be 0
  *
- * Create a mock device attached to the IOAS @id of the command.  The mock
- * device holds the IOAS until it is destroyed.
+ * Create a mock device attached to the IOAS @id of the command, with its
+ * own mock domain: a page table that records, in memory, every IOVA ->
+ * physical page the IOAS maps into it, exactly as a real domain is filled.
+ * The mock device holds the IOAS until it is destroyed.
  */
 struct pvfio_test_mock_device {
 	__u32 out_device_id;
 	__u32 __reserved;
+};
+
+/**
+ * struct pvfio_test_check_map - PVFIO_TEST_OP_CHECK_MAP
+ * @iova: start of the IOVA range, in the mock domain of the mock device @id
+ * @length: bytes to check
+ * @uptr: user buffer that must back the range
+ *
+ * Succeeds when every page of the range translates, in the mock domain, to
+ * exactly the page backing the same offset of @uptr.  ENOENT when an IOVA
+ * is not mapped, EINVAL when it maps another page.
+ */
+struct pvfio_test_check_map {
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 uptr;
+};
+
+/**
+ * struct pvfio_test_check_refs - PVFIO_TEST_OP_CHECK_REFS
+ * @uptr: user buffer
+ * @length: bytes
+ * @pinned: 1: every page must be DMA-pinned; 0: none may be
+ *
+ * EINVAL when a page does not match.
+ */
+struct pvfio_test_check_refs {
+	__aligned_u64 uptr;
+	__aligned_u64 length;
+	__u32 pinned;
+	__u32 __reserved;
+};
+
+/**
+ * struct pvfio_test_add_reserved - PVFIO_TEST_OP_ADD_RESERVED
+ * @start: first IOVA
+ * @length: bytes
+ *
+ * Reserve a range of the IOAS @id, as a device's reserved region would.
+ */
+struct pvfio_test_add_reserved {
+	__aligned_u64 start;
+	__aligned_u64 length;
+};
+
+/**
+ * struct pvfio_test_memlimit - PVFIO_TEST_OP_MEMLIMIT
+ * @limit_pages: pinned-page limit that replaces RLIMIT_MEMLOCK for the
+ *               calling context, and applies even with CAP_IPC_LOCK; 0
+ *               restores the normal rule
+ */
+struct pvfio_test_memlimit {
+	__aligned_u64 limit_pages;
 };
 
 /**
@@ -168,6 +548,10 @@ struct pvfio_test_mock_device {
  * @__reserved: must be 0
  * @stats: PVFIO_TEST_OP_STATS
  * @mock_device: PVFIO_TEST_OP_MOCK_DEVICE
+ * @check_map: PVFIO_TEST_OP_CHECK_MAP
+ * @check_refs: PVFIO_TEST_OP_CHECK_REFS
+ * @add_reserved: PVFIO_TEST_OP_ADD_RESERVED
+ * @memlimit: PVFIO_TEST_OP_MEMLIMIT
  * @__union_size: sizes the union so that later operations fit without
  *                changing the struct size
  *
@@ -182,6 +566,10 @@ struct pvfio_test_cmd {
 	union {
 		struct pvfio_test_stats stats;
 		struct pvfio_test_mock_device mock_device;
+		struct pvfio_test_check_map check_map;
+		struct pvfio_test_check_refs check_refs;
+		struct pvfio_test_add_reserved add_reserved;
+		struct pvfio_test_memlimit memlimit;
 		__u8 __union_size[64];
 	};
 };

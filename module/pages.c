@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pinned user memory and its accounting.
+ *
+ * A struct pvfio_pages is one range of user memory pinned once, at MAP
+ * time, with long-term pins.  IOAS areas (including COPYs into other IOASes)
+ * share it by reference; the last reference unpins it, marking the pages
+ * dirty if devices could write them, and returns the charge.
+ *
+ * The charge goes to the locked_vm of the mapping process's mm, checked
+ * against the RLIMIT_MEMLOCK of the process that maps, unless it has
+ * CAP_IPC_LOCK.  The mm is captured at map time, so whoever unmaps (another
+ * process holding the fd, or the context closing after the mapper died) the
+ * charge returns to the right place.
+ */
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include "pvfio_private.h"
+
+/* Pages pinned per pin_user_pages_*() call. */
+#define PVFIO_PIN_BATCH 512
+
+static int pvfio_pages_charge(struct pvfio_pages *pages,
+			      unsigned long limit_override)
+{
+	unsigned long limit;
+	int ret = 0;
+
+	if (limit_override)
+		limit = limit_override;
+	else if (capable(CAP_IPC_LOCK))
+		limit = ULONG_MAX;
+	else
+		limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+
+	mmap_write_lock(pages->mm);
+	if (pages->npages > limit || pages->mm->locked_vm > limit - pages->npages)
+		ret = -ENOMEM;
+	else
+		pages->mm->locked_vm += pages->npages;
+	mmap_write_unlock(pages->mm);
+	return ret;
+}
+
+static void pvfio_pages_uncharge(struct pvfio_pages *pages)
+{
+	mmap_write_lock(pages->mm);
+	if (!WARN_ON(pages->mm->locked_vm < pages->npages))
+		pages->mm->locked_vm -= pages->npages;
+	mmap_write_unlock(pages->mm);
+}
+
+/*
+ * Pin every page, in batches: with the fast path when the caller runs in the
+ * mapping mm, with the remote path (which needs a live mm) otherwise.
+ */
+static int pvfio_pages_pin(struct pvfio_pages *pages)
+{
+	unsigned int gup_flags = FOLL_LONGTERM;
+	bool remote = current->mm != pages->mm;
+	unsigned long done = 0;
+	int locked = 0;
+	long rc = 0;
+
+	if (pages->writable)
+		gup_flags |= FOLL_WRITE;
+	if (remote && !mmget_not_zero(pages->mm))
+		return -EFAULT;
+
+	while (done < pages->npages) {
+		unsigned long addr = pages->uptr + done * PAGE_SIZE;
+		unsigned long batch = min_t(unsigned long,
+					    pages->npages - done,
+					    PVFIO_PIN_BATCH);
+
+		if (!remote) {
+			rc = pin_user_pages_fast(addr, batch, gup_flags,
+						 pages->pages + done);
+		} else {
+			if (!locked) {
+				mmap_read_lock(pages->mm);
+				locked = 1;
+			}
+			rc = pin_user_pages_remote(pages->mm, addr, batch,
+						   gup_flags,
+						   pages->pages + done,
+						   &locked);
+		}
+		if (rc <= 0) {
+			rc = rc ? rc : -EFAULT;
+			break;
+		}
+		done += rc;
+		rc = 0;
+		if (fatal_signal_pending(current)) {
+			rc = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	if (locked)
+		mmap_read_unlock(pages->mm);
+	if (remote)
+		mmput(pages->mm);
+
+	if (rc) {
+		unpin_user_pages(pages->pages, done);
+		/* gup reports a missing or read-only page as -EFAULT. */
+		return rc == -ENOMEM || rc == -EINTR ? rc : -EFAULT;
+	}
+	atomic64_add(pages->npages, &pvfio_nr_pinned_pages);
+	return 0;
+}
+
+/**
+ * pvfio_pages_create() - pin and charge a range of the caller's memory
+ * @uptr: page-aligned user address
+ * @npages: number of pages, non-zero
+ * @writable: pin for write (devices may write the memory)
+ * @limit_override: pinned-page limit replacing RLIMIT_MEMLOCK, or 0
+ *
+ * Return: the pages with one reference, or an ERR_PTR: -ENOMEM over the
+ * limit (nothing pinned or charged), -EFAULT memory not mapped or not
+ * writable.
+ */
+struct pvfio_pages *pvfio_pages_create(unsigned long uptr,
+				       unsigned long npages, bool writable,
+				       unsigned long limit_override)
+{
+	struct pvfio_pages *pages;
+	int ret;
+
+	if (WARN_ON(!npages || !current->mm))
+		return ERR_PTR(-EINVAL);
+
+	pages = kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&pages->kref);
+	pages->uptr = uptr;
+	pages->npages = npages;
+	pages->writable = writable;
+	pages->mm = current->mm;
+	mmgrab(pages->mm);
+
+	pages->pages = kvcalloc(npages, sizeof(*pages->pages),
+				GFP_KERNEL_ACCOUNT);
+	if (!pages->pages) {
+		ret = -ENOMEM;
+		goto err_drop_mm;
+	}
+	ret = pvfio_pages_charge(pages, limit_override);
+	if (ret)
+		goto err_free_array;
+	ret = pvfio_pages_pin(pages);
+	if (ret)
+		goto err_uncharge;
+	return pages;
+
+err_uncharge:
+	pvfio_pages_uncharge(pages);
+err_free_array:
+	kvfree(pages->pages);
+err_drop_mm:
+	mmdrop(pages->mm);
+	kfree(pages);
+	return ERR_PTR(ret);
+}
+
+static void pvfio_pages_release(struct kref *kref)
+{
+	struct pvfio_pages *pages = container_of(kref, struct pvfio_pages,
+						 kref);
+
+	unpin_user_pages_dirty_lock(pages->pages, pages->npages,
+				    pages->writable);
+	atomic64_sub(pages->npages, &pvfio_nr_pinned_pages);
+	pvfio_pages_uncharge(pages);
+	mmdrop(pages->mm);
+	kvfree(pages->pages);
+	kfree(pages);
+}
+
+/**
+ * pvfio_pages_put() - drop a reference to pinned pages
+ * @pages: the pages
+ *
+ * The last reference unpins (dirtying what devices could write) and returns
+ * the charge to the mm that was charged.  The caller must have unmapped the
+ * pages from every domain and synced the IOTLB first.
+ */
+void pvfio_pages_put(struct pvfio_pages *pages)
+{
+	kref_put(&pages->kref, pvfio_pages_release);
+}
