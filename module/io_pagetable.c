@@ -737,25 +737,53 @@ out_free:
 }
 
 /**
+ * pvfio_iopt_reserve_regions() - reserve a device's reserved regions
+ * @iopt: the IOVA space
+ * @resv_regions: list of struct iommu_resv_region
+ * @owner: cookie for pvfio_iopt_remove_reserved()
+ *
+ * Return: 0, -EEXIST a mapping lies in a region (nothing reserved), or
+ * -ENOMEM.
+ */
+int pvfio_iopt_reserve_regions(struct pvfio_iopt *iopt,
+			       struct list_head *resv_regions, void *owner)
+{
+	struct iommu_resv_region *resv;
+	int ret = 0;
+
+	down_write(&iopt->iova_rwsem);
+	list_for_each_entry(resv, resv_regions, list) {
+		/* Relaxable direct mappings may be given up for user DMA. */
+		if (resv->type == IOMMU_RESV_DIRECT_RELAXABLE || !resv->length)
+			continue;
+		ret = __pvfio_iopt_reserve(iopt, resv->start,
+					   resv->start + resv->length - 1,
+					   owner);
+		if (ret) {
+			__pvfio_iopt_remove_reserved(iopt, owner);
+			break;
+		}
+	}
+	up_write(&iopt->iova_rwsem);
+	return ret;
+}
+
+/**
  * pvfio_iopt_add_domain() - keep a domain filled from an IOVA space
  * @iopt: the IOVA space
  * @dom: the domain, empty; @dom->owner names its reserved ranges
- * @resv_regions: list of struct iommu_resv_region of the devices that will
- *                use the domain, or NULL
  *
- * Reserves what lies outside the domain's aperture and the devices' reserved
- * regions, then maps every existing mapping from the pages already pinned.
+ * Reserves what lies outside the domain's aperture, then maps every
+ * existing mapping from the pages already pinned.
  *
  * Return: 0, -EEXIST a mapping lies where the domain cannot translate,
  * -EINVAL the domain needs a larger alignment than existing mappings have,
  * -ENOMEM, or a mapping error.  On error nothing changed.
  */
-int pvfio_iopt_add_domain(struct pvfio_iopt *iopt, struct pvfio_domain *dom,
-			  struct list_head *resv_regions)
+int pvfio_iopt_add_domain(struct pvfio_iopt *iopt, struct pvfio_domain *dom)
 {
 	unsigned long align = PAGE_SIZE;
 	struct interval_tree_node *node;
-	struct iommu_resv_region *resv;
 	int ret = 0;
 
 	down_write(&iopt->iova_rwsem);
@@ -772,18 +800,6 @@ int pvfio_iopt_add_domain(struct pvfio_iopt *iopt, struct pvfio_domain *dom,
 				ret = __pvfio_iopt_reserve(iopt,
 							   geo->aperture_end + 1,
 							   ULONG_MAX, dom->owner);
-			if (ret)
-				goto err_unreserve;
-		}
-	}
-	if (resv_regions) {
-		list_for_each_entry(resv, resv_regions, list) {
-			/* Direct-mapped and relaxable ranges stay usable. */
-			if (resv->type == IOMMU_RESV_DIRECT_RELAXABLE)
-				continue;
-			ret = __pvfio_iopt_reserve(iopt, resv->start,
-						   resv->start + resv->length - 1,
-						   dom->owner);
 			if (ret)
 				goto err_unreserve;
 		}

@@ -129,6 +129,8 @@ struct pvfio_object *pvfio_object_get(struct pvfio_ctx *ctx, u32 id,
 
 static void (*const pvfio_object_destroy_fns[PVFIO_OBJ_MAX])(struct pvfio_object *) = {
 	[PVFIO_OBJ_IOAS] = pvfio_ioas_destroy,
+	[PVFIO_OBJ_HWPT] = pvfio_hwpt_destroy,
+	[PVFIO_OBJ_DEVICE] = pvfio_device_destroy,
 	[PVFIO_OBJ_MOCK_DEVICE] = pvfio_mock_device_destroy,
 };
 
@@ -251,6 +253,11 @@ union pvfio_ucmd_buffer {
 	struct pvfio_ioas_copy copy;
 	struct pvfio_ioas_allow_iovas allow_iovas;
 	struct pvfio_option option;
+	struct pvfio_hwpt_alloc hwpt_alloc;
+	struct pvfio_device_bind bind;
+	struct pvfio_device_info info;
+	struct pvfio_device_attach attach;
+	struct pvfio_device_detach detach;
 	struct pvfio_test_cmd test;
 };
 
@@ -298,6 +305,16 @@ static const struct pvfio_ioctl_op pvfio_ioctl_ops[] = {
 		    struct pvfio_ioas_allow_iovas, allowed_iovas, false),
 	PVFIO_IOCTL(PVFIO_OPTION, pvfio_option, struct pvfio_option, val64,
 		    false),
+	PVFIO_IOCTL(PVFIO_HWPT_ALLOC, pvfio_hwpt_alloc_ioctl,
+		    struct pvfio_hwpt_alloc, __reserved, false),
+	PVFIO_IOCTL(PVFIO_DEVICE_BIND, pvfio_device_bind,
+		    struct pvfio_device_bind, __reserved, false),
+	PVFIO_IOCTL(PVFIO_DEVICE_INFO, pvfio_device_info,
+		    struct pvfio_device_info, out_iommu_name, false),
+	PVFIO_IOCTL(PVFIO_DEVICE_ATTACH, pvfio_device_attach,
+		    struct pvfio_device_attach, __reserved, false),
+	PVFIO_IOCTL(PVFIO_DEVICE_DETACH, pvfio_device_detach,
+		    struct pvfio_device_detach, dev_id, false),
 	PVFIO_IOCTL(PVFIO_TEST, pvfio_test_ioctl, struct pvfio_test_cmd,
 		    __reserved, true),
 };
@@ -393,17 +410,25 @@ static int __init pvfio_init(void)
 	}
 	pvfio_misc_dev.mode = dev_mode;
 
-	ret = misc_register(&pvfio_misc_dev);
+	ret = pvfio_pci_driver_register();
 	if (ret)
 		return ret;
+	ret = misc_register(&pvfio_misc_dev);
+	if (ret)
+		goto err_unregister_pci;
 	if (pvfio_enable_test_ops)
 		pr_warn("test operations enabled: this host is for testing only\n");
 	return 0;
+
+err_unregister_pci:
+	pvfio_pci_driver_unregister();
+	return ret;
 }
 
 static void __exit pvfio_exit(void)
 {
 	misc_deregister(&pvfio_misc_dev);
+	pvfio_pci_driver_unregister();
 	WARN_ON(atomic64_read(&pvfio_nr_objects));
 	WARN_ON(atomic64_read(&pvfio_nr_pinned_pages));
 }

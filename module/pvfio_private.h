@@ -236,8 +236,9 @@ int pvfio_iopt_copy(struct pvfio_iopt *dst, struct pvfio_iopt *src,
 		    unsigned long *dst_iova, int prot, bool fixed);
 int pvfio_iopt_set_allowed(struct pvfio_iopt *iopt,
 			   struct pvfio_iova_range *ranges, u32 num);
-int pvfio_iopt_add_domain(struct pvfio_iopt *iopt, struct pvfio_domain *dom,
-			  struct list_head *resv_regions);
+int pvfio_iopt_reserve_regions(struct pvfio_iopt *iopt,
+			       struct list_head *resv_regions, void *owner);
+int pvfio_iopt_add_domain(struct pvfio_iopt *iopt, struct pvfio_domain *dom);
 void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
 			      struct pvfio_domain *dom);
 int pvfio_iopt_set_huge_pages(struct pvfio_iopt *iopt, bool on);
@@ -310,9 +311,21 @@ struct pvfio_device {
 	struct pvfio_hwpt *hwpt;
 };
 
+static inline struct pvfio_device *pvfio_get_device(struct pvfio_ctx *ctx,
+						    u32 id)
+{
+	struct pvfio_object *obj = pvfio_object_get(ctx, id, PVFIO_OBJ_DEVICE);
+
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct pvfio_device, obj);
+}
+
+struct device *pvfio_device_get_dev(struct pvfio_device *idev);
 struct pvfio_hwpt *pvfio_hwpt_alloc(struct pvfio_ctx *ctx,
 				    struct pvfio_ioas *ioas,
 				    struct device *dev, bool auto_domain);
+void pvfio_hwpt_abort(struct pvfio_ctx *ctx, struct pvfio_hwpt *hwpt);
 void pvfio_hwpt_destroy(struct pvfio_object *obj);
 int pvfio_hwpt_alloc_ioctl(struct pvfio_ucmd *ucmd);
 int pvfio_device_bind(struct pvfio_ucmd *ucmd);

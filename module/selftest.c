@@ -96,7 +96,7 @@ static int pvfio_test_mock_device(struct pvfio_ucmd *ucmd,
 	xa_init(&mdev->mock.pfns);
 	mdev->dom.mock = &mdev->mock;
 	mdev->dom.owner = mdev;
-	ret = pvfio_iopt_add_domain(&ioas->iopt, &mdev->dom, NULL);
+	ret = pvfio_iopt_add_domain(&ioas->iopt, &mdev->dom);
 	if (ret)
 		goto err_abort;
 

@@ -410,13 +410,13 @@ struct pvfio_device_info {
  *         an existing compatible one)
  *
  * Attach the device, or, if it is attached already, **replace** its page
- * table.  On kernels that export iommu_group_replace_domain() (6.2 and
- * later) a replace is atomic: every DMA is translated by the old or by the
- * new page table.  On older kernels (6.1) the device is detached and then
- * attached: in that window its DMA is blocked (translation faults), never
- * let through.  If the new attach fails, the device is back on its old page
- * table and the call fails.  Attaching to the page table the device already
- * uses is a no-op.
+ * table.  No kernel pvfio supports offers an atomic replace to modules
+ * outside iommufd (iommu_group_replace_domain() is iommufd-internal in 6.12
+ * and not exported at all in 7.2), so a replace detaches and attaches: in
+ * that window, a few microseconds under pvfio's lock, the device's DMA is
+ * blocked (it faults, it is never let through untranslated).  If the new
+ * attach fails, the device is back on its old page table and the call
+ * fails.  Attaching to the page table the device already uses is a no-op.
  *
  * Errors: ENOENT no such device, IOAS or page table; ENODEV the device was
  * unbound; EEXIST a mapping lies in the device's reserved regions or outside

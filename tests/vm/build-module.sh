@@ -38,19 +38,20 @@ case $BUILD_MODE in
         margs=()
         [[ $BUILD_MODE == cross ]] && margs=(ARCH=arm64 CROSS_COMPILE="$CROSS_COMPILE")
         make -j"$jobs" -C "$KDIR" M="$bdir" W=1 "${margs[@]}" modules "$@" >"$buildlog" 2>&1 || rc=$?
+        sed -i "s|$bdir|$src|g" "$buildlog"    # report paths of the real sources
         ;;
     chroot)
-        build_in_chroot() {
-            local rel mounted=0
-            rel=/build/$(basename "$(mktemp -d "$CHROOT/build/$kernel.XXXXXX" 2>/dev/null || { mkdir -p "$CHROOT/build" && mktemp -d "$CHROOT/build/$kernel.XXXXXX"; })")
-            # shellcheck disable=SC2064
-            trap "rm -rf '$CHROOT$rel'; if ((\$mounted)); then umount '$CHROOT/proc'; fi" EXIT
-            copy_src "$CHROOT$rel"
+        build_in_chroot() {    # runs in a subshell holding the chroot lock
+            mkdir -p "$CHROOT/build"
+            bdir=$(mktemp -d "$CHROOT/build/$kernel.XXXXXX")
+            mounted=0
+            trap 'rm -rf "$bdir"; if ((mounted)); then umount "$CHROOT/proc"; fi' EXIT
+            copy_src "$bdir"
             # objtool needs /proc inside the chroot.
             if ! mountpoint -q "$CHROOT/proc"; then mount -t proc proc "$CHROOT/proc"; mounted=1; fi
             chroot "$CHROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C \
-                make -j"$jobs" -C "$KDIR" M="$rel" W=1 modules "$@" >"$buildlog" 2>&1 || rc=$?
-            find "$CHROOT$rel" -name '*.ko' -exec cp {} "$out/" \;
+                make -j"$jobs" -C "$KDIR" M="${bdir#"$CHROOT"}" W=1 modules "$@" >"$buildlog" 2>&1 || rc=$?
+            find "$bdir" -name '*.ko' -exec cp {} "$out/" \;
             return "$rc"
         }
         with_lock sid-chroot build_in_chroot "$@" || rc=$?

@@ -288,7 +288,16 @@ fetch_arm64-6.1_locked() {
     fi
     local kdir=$root/usr/src/linux-headers-$kver
     [[ -e $kdir/Makefile ]] || die "no $kdir/Makefile"
-    grep -q "linux-headers-$abi-common" "$kdir/Makefile" || log "WARNING: $kdir/Makefile does not reference linux-headers-$abi-common"
+    grep -q "linux-headers-$abi-common" "$kdir/Makefile" || die "$kdir/Makefile does not use linux-headers-$abi-common"
+    # scripts/ and tools/ are relative links to ../../lib/linux-kbuild-*: point
+    # them at the host's (same version, installed with the amd64 headers).
+    local l t
+    for l in "$kdir"/*; do
+        [[ -L $l && ! -e $l ]] || continue
+        t=$(realpath -m "/usr/src/linux-headers-$kver/$(readlink "$l")")
+        [[ -e $t ]] || die "$l -> $t: missing on the host"
+        ln -sfn "$t" "$l"
+    done
 
     # arm64 userspace sysroot: the packages and all their dependencies, resolved by apt.
     local sysroot=$PVFIO_CACHE/arm64-sysroot all

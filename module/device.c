@@ -1,0 +1,559 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Devices: the pvfio-pci driver an administrator hands a PCI device to (with
+ * driver_override, as for vfio-pci), and the device objects a context makes
+ * of such devices to attach them to page tables.
+ *
+ * A struct pvfio_pci_dev lives from probe to the last reference after
+ * remove.  Its lock serialises binding, attaching and removal.  Once the
+ * driver is unbound from the device (or the device is removed) it is dead:
+ * detached, DMA ownership released, bus mastering off, and every later call
+ * on the device object fails with -ENODEV until the object is destroyed.
+ */
+#include <linux/iommu.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#include "pvfio_private.h"
+
+/**
+ * struct pvfio_pci_dev - pvfio-pci's state for one PCI device
+ * @kref: probe's reference plus one per device object
+ * @pdev: the PCI device, referenced
+ * @group: its IOMMU group, referenced
+ * @lock: protects the fields below
+ * @bound: the device object that owns the device, or NULL
+ * @attached: the domain the group is attached to, or NULL (blocked)
+ * @dead: the driver was unbound from the device
+ */
+struct pvfio_pci_dev {
+	struct kref kref;
+	struct pci_dev *pdev;
+	struct iommu_group *group;
+	struct mutex lock;
+	struct pvfio_device *bound;
+	struct iommu_domain *attached;
+	bool dead;
+};
+
+static struct pci_driver pvfio_pci_driver;
+
+static void pvfio_pci_dev_release(struct kref *kref)
+{
+	struct pvfio_pci_dev *pvdev = container_of(kref, struct pvfio_pci_dev,
+						   kref);
+
+	iommu_group_put(pvdev->group);
+	pci_dev_put(pvdev->pdev);
+	mutex_destroy(&pvdev->lock);
+	kfree(pvdev);
+}
+
+static void pvfio_pci_dev_put(struct pvfio_pci_dev *pvdev)
+{
+	kref_put(&pvdev->kref, pvfio_pci_dev_release);
+}
+
+/* Stop DMA and give the group back; the device stays with its object. */
+static void pvfio_pci_dev_quiesce(struct pvfio_pci_dev *pvdev)
+{
+	lockdep_assert_held(&pvdev->lock);
+
+	pci_clear_master(pvdev->pdev);
+	if (pvdev->attached) {
+		iommu_detach_group(pvdev->attached, pvdev->group);
+		pvdev->attached = NULL;
+	}
+	if (pvdev->bound)
+		iommu_group_release_dma_owner(pvdev->group);
+}
+
+static int pvfio_pci_count_dev(struct device *dev, void *data)
+{
+	(*(int *)data)++;
+	return 0;
+}
+
+static int pvfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct pvfio_pci_dev *pvdev;
+	int ret;
+
+	pvdev = kzalloc(sizeof(*pvdev), GFP_KERNEL);
+	if (!pvdev)
+		return -ENOMEM;
+	kref_init(&pvdev->kref);
+	mutex_init(&pvdev->lock);
+	pvdev->pdev = pci_dev_get(pdev);
+
+	pvdev->group = iommu_group_get(&pdev->dev);
+	if (!pvdev->group) {
+		pci_info_ratelimited(pdev, "no IOMMU group: pvfio-pci cannot use it\n");
+		ret = -ENODEV;
+		goto err_put;
+	}
+	ret = pci_enable_device(pdev);
+	if (ret)
+		goto err_put;
+	pci_set_drvdata(pdev, pvdev);
+	return 0;
+
+err_put:
+	pvfio_pci_dev_put(pvdev);
+	return ret;
+}
+
+static void pvfio_pci_remove(struct pci_dev *pdev)
+{
+	struct pvfio_pci_dev *pvdev = pci_get_drvdata(pdev);
+
+	mutex_lock(&pvdev->lock);
+	pvfio_pci_dev_quiesce(pvdev);
+	pvdev->dead = true;
+	mutex_unlock(&pvdev->lock);
+	pci_disable_device(pdev);
+	pvfio_pci_dev_put(pvdev);
+}
+
+static struct pci_driver pvfio_pci_driver = {
+	.name = "pvfio-pci",
+	/* No IDs: devices come only through driver_override. */
+	.id_table = NULL,
+	.probe = pvfio_pci_probe,
+	.remove = pvfio_pci_remove,
+	.driver_managed_dma = true,
+};
+
+/**
+ * pvfio_pci_driver_register() - register pvfio-pci
+ *
+ * Return: 0 or an error from the driver core.
+ */
+int pvfio_pci_driver_register(void)
+{
+	return pci_register_driver(&pvfio_pci_driver);
+}
+
+/**
+ * pvfio_pci_driver_unregister() - unregister pvfio-pci, unbinding every device
+ */
+void pvfio_pci_driver_unregister(void)
+{
+	pci_unregister_driver(&pvfio_pci_driver);
+}
+
+/* The pvfio-pci state of a PCI device bound to pvfio-pci, referenced. */
+static struct pvfio_pci_dev *pvfio_pci_dev_find(u32 domain, u32 bdf)
+{
+	struct pvfio_pci_dev *pvdev = ERR_PTR(-ENODEV);
+	struct pci_dev *pdev;
+
+	if (domain > 0xffff || bdf > 0xffff)
+		return ERR_PTR(-ENOENT);
+	pdev = pci_get_domain_bus_and_slot(domain, bdf >> 8, bdf & 0xff);
+	if (!pdev)
+		return ERR_PTR(-ENOENT);
+	device_lock(&pdev->dev);
+	if (pdev->dev.driver == &pvfio_pci_driver.driver) {
+		pvdev = pci_get_drvdata(pdev);
+		kref_get(&pvdev->kref);
+	}
+	device_unlock(&pdev->dev);
+	pci_dev_put(pdev);
+	return pvdev;
+}
+
+int pvfio_device_bind(struct pvfio_ucmd *ucmd)
+{
+	struct pvfio_device_bind *cmd = ucmd->cmd;
+	struct pvfio_pci_dev *pvdev;
+	struct pvfio_device *idev;
+	struct pvfio_object *obj;
+	int ret, ndevs = 0;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (!capable(CAP_SYS_RAWIO))
+		return -EPERM;
+
+	pvdev = pvfio_pci_dev_find(cmd->pci_domain, cmd->pci_bdf);
+	if (IS_ERR(pvdev))
+		return PTR_ERR(pvdev);
+
+	obj = pvfio_object_alloc(ucmd->ctx, sizeof(*idev), PVFIO_OBJ_DEVICE);
+	if (IS_ERR(obj)) {
+		ret = PTR_ERR(obj);
+		goto out_put_pvdev;
+	}
+	idev = container_of(obj, struct pvfio_device, obj);
+	idev->ctx = ucmd->ctx;
+	idev->pvdev = pvdev;
+
+	mutex_lock(&pvdev->lock);
+	if (pvdev->dead) {
+		ret = -ENODEV;
+		goto err_unlock;
+	}
+	if (pvdev->bound) {
+		ret = -EBUSY;
+		goto err_unlock;
+	}
+	/* Translating one device of a group would translate all of them. */
+	iommu_group_for_each_dev(pvdev->group, &ndevs, pvfio_pci_count_dev);
+	if (ndevs != 1) {
+		ret = -EINVAL;
+		goto err_unlock;
+	}
+	/* From here until attach the device can DMA nowhere. */
+	ret = iommu_group_claim_dma_owner(pvdev->group, idev);
+	if (ret)
+		goto err_unlock;
+
+	cmd->out_dev_id = obj->id;
+	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret)
+		goto err_release_owner;
+	pvdev->bound = idev;
+	mutex_unlock(&pvdev->lock);
+	pvfio_object_finalize(ucmd->ctx, obj);
+	return 0;
+
+err_release_owner:
+	iommu_group_release_dma_owner(pvdev->group);
+err_unlock:
+	mutex_unlock(&pvdev->lock);
+	pvfio_object_abort(ucmd->ctx, obj);
+out_put_pvdev:
+	pvfio_pci_dev_put(pvdev);
+	return ret;
+}
+
+/**
+ * pvfio_device_get_dev() - the struct device of a live device object
+ * @idev: the device object, held
+ *
+ * Return: the device with a reference (put_device()), or ERR_PTR(-ENODEV) if
+ * pvfio-pci was unbound from it.
+ */
+struct device *pvfio_device_get_dev(struct pvfio_device *idev)
+{
+	struct pvfio_pci_dev *pvdev = idev->pvdev;
+	struct device *dev = ERR_PTR(-ENODEV);
+
+	mutex_lock(&pvdev->lock);
+	if (!pvdev->dead)
+		dev = get_device(&pvdev->pdev->dev);
+	mutex_unlock(&pvdev->lock);
+	return dev;
+}
+
+/*
+ * Drop a device's hold on a page table it left, and its reserved regions in
+ * the page table's IOAS unless @keep_reserved (the device stays in that
+ * IOAS).  An automatic page table goes with its last device.
+ */
+static void pvfio_device_drop_hwpt(struct pvfio_device *idev,
+				   struct pvfio_hwpt *hwpt, bool keep_reserved)
+{
+	u32 id = hwpt->obj.id;
+	bool auto_domain = hwpt->auto_domain;
+
+	if (!keep_reserved)
+		pvfio_iopt_remove_reserved(&hwpt->ioas->iopt, idev);
+	pvfio_object_put(&hwpt->obj);
+	if (auto_domain)
+		pvfio_object_remove(idev->ctx, id);
+}
+
+void pvfio_device_destroy(struct pvfio_object *obj)
+{
+	struct pvfio_device *idev = container_of(obj, struct pvfio_device, obj);
+	struct pvfio_pci_dev *pvdev = idev->pvdev;
+	struct pvfio_hwpt *hwpt;
+
+	mutex_lock(&pvdev->lock);
+	if (!pvdev->dead)
+		pvfio_pci_dev_quiesce(pvdev);
+	pvdev->bound = NULL;
+	hwpt = idev->hwpt;
+	idev->hwpt = NULL;
+	mutex_unlock(&pvdev->lock);
+
+	if (hwpt)
+		pvfio_device_drop_hwpt(idev, hwpt, false);
+	pvfio_pci_dev_put(pvdev);
+}
+
+static enum pvfio_iommu_kind pvfio_iommu_kind(struct device *dev,
+					      const char **name)
+{
+	struct device *iommu_dev;
+
+	*name = "";
+	if (!dev->iommu || !dev->iommu->iommu_dev ||
+	    !dev->iommu->iommu_dev->dev)
+		return PVFIO_IOMMU_UNKNOWN;
+	iommu_dev = dev->iommu->iommu_dev->dev;
+	*name = dev_name(iommu_dev);
+	/* The names the drivers register their IOMMU class devices with. */
+	if (!strncmp(*name, "dmar", 4))
+		return PVFIO_IOMMU_INTEL_VTD;
+	if (!strncmp(*name, "ivhd", 4))
+		return PVFIO_IOMMU_AMD_VI;
+	if (!strncmp(*name, "smmu3.", 6))
+		return PVFIO_IOMMU_ARM_SMMU_V3;
+	if (iommu_dev->parent && iommu_dev->parent->driver &&
+	    !strcmp(iommu_dev->parent->driver->name, "virtio_iommu"))
+		return PVFIO_IOMMU_VIRTIO;
+	return PVFIO_IOMMU_UNKNOWN;
+}
+
+int pvfio_device_info(struct pvfio_ucmd *ucmd)
+{
+	struct pvfio_device_info *cmd = ucmd->cmd;
+	struct pvfio_iova_range __user *uranges =
+		u64_to_user_ptr(cmd->reserved_regions);
+	struct iommu_resv_region *resv, *tmp;
+	struct iommu_domain *domain;
+	struct pvfio_device *idev;
+	LIST_HEAD(regions);
+	struct device *dev;
+	const char *name;
+	u32 n = 0;
+	int ret;
+
+	idev = pvfio_get_device(ucmd->ctx, cmd->dev_id);
+	if (IS_ERR(idev))
+		return PTR_ERR(idev);
+	dev = pvfio_device_get_dev(idev);
+	if (IS_ERR(dev)) {
+		ret = PTR_ERR(dev);
+		goto out_put;
+	}
+
+	cmd->out_iommu_kind = pvfio_iommu_kind(dev, &name);
+	strscpy(cmd->out_iommu_name, name, sizeof(cmd->out_iommu_name));
+
+	/* The page sizes are a property of the domains the IOMMU makes. */
+	domain = iommu_paging_domain_alloc(dev);
+	if (IS_ERR(domain)) {
+		ret = PTR_ERR(domain);
+		goto out_put_dev;
+	}
+	cmd->out_pgsize_bitmap = domain->pgsize_bitmap;
+	iommu_domain_free(domain);
+
+	ret = iommu_get_group_resv_regions(idev->pvdev->group, &regions);
+	if (ret)
+		goto out_free_regions;
+	list_for_each_entry(resv, &regions, list) {
+		struct pvfio_iova_range range = {
+			.start = resv->start,
+			.last = resv->start + resv->length - 1,
+		};
+
+		if (n < cmd->num_reserved &&
+		    copy_to_user(&uranges[n], &range, sizeof(range))) {
+			ret = -EFAULT;
+			goto out_free_regions;
+		}
+		n++;
+	}
+	ret = n > cmd->num_reserved ? -EMSGSIZE : 0;
+	cmd->num_reserved = n;
+	if (pvfio_ucmd_respond(ucmd, sizeof(*cmd)))
+		ret = -EFAULT;
+out_free_regions:
+	list_for_each_entry_safe(resv, tmp, &regions, list)
+		kfree(resv);
+out_put_dev:
+	put_device(dev);
+out_put:
+	pvfio_object_put(&idev->obj);
+	return ret;
+}
+
+/* Reserve the device's reserved regions in an IOAS, owned by @idev. */
+static int pvfio_device_reserve(struct pvfio_device *idev,
+				struct pvfio_ioas *ioas)
+{
+	struct iommu_resv_region *resv, *tmp;
+	LIST_HEAD(regions);
+	int ret;
+
+	ret = iommu_get_group_resv_regions(idev->pvdev->group, &regions);
+	if (!ret)
+		ret = pvfio_iopt_reserve_regions(&ioas->iopt, &regions, idev);
+	list_for_each_entry_safe(resv, tmp, &regions, list)
+		kfree(resv);
+	return ret;
+}
+
+/*
+ * Move the group from its current domain to @new.  No kernel pvfio supports
+ * exports an atomic replace outside iommufd, so this detaches (the group
+ * falls back to the blocking domain pvfio owns: DMA faults) and attaches.
+ * On failure the group is back on its old domain.
+ */
+static int pvfio_device_switch(struct pvfio_pci_dev *pvdev,
+			       struct iommu_domain *new)
+{
+	struct iommu_domain *old = pvdev->attached;
+	int ret;
+
+	lockdep_assert_held(&pvdev->lock);
+
+	if (old)
+		iommu_detach_group(old, pvdev->group);
+	pvdev->attached = NULL;
+	if (new) {
+		ret = iommu_attach_group(new, pvdev->group);
+		if (ret) {
+			if (old && !WARN_ON(iommu_attach_group(old,
+							       pvdev->group)))
+				pvdev->attached = old;
+			return ret;
+		}
+	}
+	pvdev->attached = new;
+	return 0;
+}
+
+int pvfio_device_attach(struct pvfio_ucmd *ucmd)
+{
+	struct pvfio_device_attach *cmd = ucmd->cmd;
+	struct pvfio_hwpt *hwpt, *old = NULL;
+	struct pvfio_pci_dev *pvdev;
+	struct pvfio_device *idev;
+	struct pvfio_object *pt;
+	bool new_hwpt = false;
+	int ret;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	idev = pvfio_get_device(ucmd->ctx, cmd->dev_id);
+	if (IS_ERR(idev))
+		return PTR_ERR(idev);
+	pvdev = idev->pvdev;
+	pt = pvfio_object_get(ucmd->ctx, cmd->pt_id, PVFIO_OBJ_ANY);
+	if (IS_ERR(pt)) {
+		ret = PTR_ERR(pt);
+		goto out_put_idev;
+	}
+	if (pt->type != PVFIO_OBJ_IOAS && pt->type != PVFIO_OBJ_HWPT) {
+		ret = -ENOENT;
+		goto out_put_pt;
+	}
+
+	mutex_lock(&pvdev->lock);
+	if (pvdev->dead) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	old = idev->hwpt;
+	if (pt->type == PVFIO_OBJ_IOAS) {
+		struct pvfio_ioas *ioas = container_of(pt, struct pvfio_ioas,
+						       obj);
+
+		/* Already on an automatic page table of this IOAS. */
+		if (old && old->auto_domain && old->ioas == ioas) {
+			cmd->pt_id = old->obj.id;
+			old = NULL;
+			ret = 0;
+			goto out_respond;
+		}
+		hwpt = pvfio_hwpt_alloc(ucmd->ctx, ioas, &pvdev->pdev->dev,
+					true);
+		if (IS_ERR(hwpt)) {
+			ret = PTR_ERR(hwpt);
+			old = NULL;
+			goto out_unlock;
+		}
+		new_hwpt = true;
+	} else {
+		hwpt = container_of(pt, struct pvfio_hwpt, obj);
+		if (hwpt == old) {
+			cmd->pt_id = old->obj.id;
+			old = NULL;
+			ret = 0;
+			goto out_respond;
+		}
+		pvfio_object_hold(&hwpt->obj);
+	}
+
+	if (!old || old->ioas != hwpt->ioas) {
+		ret = pvfio_device_reserve(idev, hwpt->ioas);
+		if (ret)
+			goto err_drop_hwpt;
+	}
+	ret = pvfio_device_switch(pvdev, hwpt->dom.domain);
+	if (ret)
+		goto err_unreserve;
+
+	idev->hwpt = hwpt;
+	cmd->pt_id = hwpt->obj.id;
+	if (new_hwpt) {
+		/* The device's hold; the object table gets the first one. */
+		pvfio_object_hold(&hwpt->obj);
+		pvfio_object_finalize(ucmd->ctx, &hwpt->obj);
+	}
+	mutex_unlock(&pvdev->lock);
+
+	if (old)
+		pvfio_device_drop_hwpt(idev, old, old->ioas == hwpt->ioas);
+	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
+	goto out_put_pt;
+
+err_unreserve:
+	if (!old || old->ioas != hwpt->ioas)
+		pvfio_iopt_remove_reserved(&hwpt->ioas->iopt, idev);
+err_drop_hwpt:
+	if (new_hwpt)
+		pvfio_hwpt_abort(ucmd->ctx, hwpt);
+	else
+		pvfio_object_put(&hwpt->obj);
+	old = NULL;
+out_unlock:
+	mutex_unlock(&pvdev->lock);
+	goto out_put_pt;
+out_respond:
+	mutex_unlock(&pvdev->lock);
+	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
+out_put_pt:
+	pvfio_object_put(pt);
+out_put_idev:
+	pvfio_object_put(&idev->obj);
+	return ret;
+}
+
+int pvfio_device_detach(struct pvfio_ucmd *ucmd)
+{
+	struct pvfio_device_detach *cmd = ucmd->cmd;
+	struct pvfio_pci_dev *pvdev;
+	struct pvfio_device *idev;
+	struct pvfio_hwpt *hwpt;
+	int ret = 0;
+
+	idev = pvfio_get_device(ucmd->ctx, cmd->dev_id);
+	if (IS_ERR(idev))
+		return PTR_ERR(idev);
+	pvdev = idev->pvdev;
+
+	mutex_lock(&pvdev->lock);
+	hwpt = idev->hwpt;
+	if (pvdev->dead)
+		ret = -ENODEV;
+	else if (!hwpt)
+		ret = -ENOENT;
+	if (ret) {
+		mutex_unlock(&pvdev->lock);
+		goto out_put;
+	}
+	WARN_ON(pvfio_device_switch(pvdev, NULL));
+	idev->hwpt = NULL;
+	mutex_unlock(&pvdev->lock);
+	pvfio_device_drop_hwpt(idev, hwpt, false);
+out_put:
+	pvfio_object_put(&idev->obj);
+	return ret;
+}
