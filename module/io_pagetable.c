@@ -7,6 +7,7 @@
 #include <linux/iommu.h>
 #include <linux/log2.h>
 #include <linux/overflow.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -328,19 +329,24 @@ int pvfio_iopt_fill_ranges(struct pvfio_iopt *iopt,
 }
 
 /*
- * Find the lowest IOVA in [start, last] where @length bytes aligned to
- * @align touch neither a mapping nor a reserved range.
+ * Find the lowest IOVA in [start, last] that is congruent to @offset modulo
+ * @align and where @length bytes touch neither a mapping nor a reserved
+ * range.
  */
 static bool pvfio_iopt_find_hole(struct pvfio_iopt *iopt, unsigned long start,
 				 unsigned long last, unsigned long length,
-				 unsigned long align, unsigned long *iova)
+				 unsigned long align, unsigned long offset,
+				 unsigned long *iova)
 {
 	struct interval_tree_node *used;
-	unsigned long cand = ALIGN(start, align), cand_last;
+	unsigned long from = start, cand, cand_last;
 
 	lockdep_assert_held(&iopt->iova_rwsem);
 
-	while (cand >= start) {
+	for (;;) {
+		cand = ALIGN_DOWN(from, align) + offset;
+		if (cand < from && check_add_overflow(cand, align, &cand))
+			return false;
 		if (check_add_overflow(cand, length - 1, &cand_last) ||
 		    cand_last > last)
 			return false;
@@ -355,39 +361,46 @@ static bool pvfio_iopt_find_hole(struct pvfio_iopt *iopt, unsigned long start,
 		}
 		if (used->last == ULONG_MAX)
 			return false;
-		/* ALIGN() wrapping to a smaller value ends the loop. */
-		cand = ALIGN(used->last + 1, align);
+		from = used->last + 1;
 	}
-	return false;
 }
 
 static int pvfio_iopt_alloc_iova(struct pvfio_iopt *iopt, unsigned long length,
-				 unsigned long align_hint, unsigned long *iova)
+				 unsigned long uptr, unsigned long *iova)
 {
 	struct interval_tree_node *allowed;
-	unsigned long align;
+	unsigned long align, offset;
+	int pass;
 
 	lockdep_assert_held(&iopt->iova_rwsem);
 
 	/*
-	 * Keep the user address's alignment (up to the length's power of
-	 * two), so that a huge page at a huge-page-aligned address can be one
-	 * huge IOPTE.
+	 * Prefer giving the IOVA the user address's offset within the largest
+	 * page size the mapping could use (up to 1 GiB), so that the huge
+	 * pages backing it line up with huge IOPTEs; settle for the IOAS's
+	 * alignment when no such hole is left.
 	 */
-	align = align_hint ? 1UL << __ffs(align_hint) : 1UL << (BITS_PER_LONG - 1);
-	if (length <= (1UL << (BITS_PER_LONG - 1)))
-		align = min(align, roundup_pow_of_two(length));
+	align = length > SZ_1G ? SZ_1G : roundup_pow_of_two(length);
 	align = max(align, iopt->iova_alignment);
+	offset = uptr & (align - 1) & ~(iopt->iova_alignment - 1);
 
-	if (RB_EMPTY_ROOT(&iopt->allowed_itree.rb_root))
-		return pvfio_iopt_find_hole(iopt, 0, ULONG_MAX, length, align,
-					    iova) ? 0 : -ENOSPC;
-	for (allowed = interval_tree_iter_first(&iopt->allowed_itree, 0,
-						ULONG_MAX);
-	     allowed; allowed = interval_tree_iter_next(allowed, 0, ULONG_MAX))
-		if (pvfio_iopt_find_hole(iopt, allowed->start, allowed->last,
-					 length, align, iova))
-			return 0;
+	for (pass = 0; pass < 2; pass++) {
+		if (RB_EMPTY_ROOT(&iopt->allowed_itree.rb_root)) {
+			if (pvfio_iopt_find_hole(iopt, 0, ULONG_MAX, length,
+						 align, offset, iova))
+				return 0;
+		}
+		for (allowed = interval_tree_iter_first(&iopt->allowed_itree, 0,
+							ULONG_MAX);
+		     allowed;
+		     allowed = interval_tree_iter_next(allowed, 0, ULONG_MAX))
+			if (pvfio_iopt_find_hole(iopt, allowed->start,
+						 allowed->last, length, align,
+						 offset, iova))
+				return 0;
+		align = iopt->iova_alignment;
+		offset = 0;
+	}
 	return -ENOSPC;
 }
 
@@ -424,8 +437,7 @@ struct pvfio_piece {
 static int pvfio_iopt_insert_pieces(struct pvfio_iopt *iopt,
 				    struct pvfio_piece *pieces,
 				    unsigned int nr_pieces, unsigned long *iova,
-				    int prot, bool fixed,
-				    unsigned long align_hint)
+				    int prot, bool fixed, unsigned long uptr)
 {
 	struct pvfio_area **areas;
 	unsigned long length = 0, cur;
@@ -454,7 +466,7 @@ static int pvfio_iopt_insert_pieces(struct pvfio_iopt *iopt,
 	if (fixed)
 		ret = pvfio_iopt_check_iova(iopt, *iova, length);
 	else
-		ret = pvfio_iopt_alloc_iova(iopt, length, align_hint, iova);
+		ret = pvfio_iopt_alloc_iova(iopt, length, uptr, iova);
 	if (ret)
 		goto out_unlock;
 

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/capability.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <libkmod.h>
 
@@ -161,6 +164,12 @@ long long pvfio_vmstat(const char *name)
 	long long val;
 	FILE *f;
 
+	/* Fold the per-CPU deltas in, or the counters lag behind. */
+	f = fopen("/proc/sys/vm/stat_refresh", "w");
+	if (f) {
+		fputs("1", f);
+		fclose(f);
+	}
 	f = fopen("/proc/vmstat", "r");
 	if (!f)
 		return -1;
@@ -172,4 +181,140 @@ long long pvfio_vmstat(const char *name)
 	}
 	fclose(f);
 	return -1;
+}
+
+int pvfio_map(int fd, uint32_t ioas, void *buf, uint64_t len, uint64_t *iova,
+	      uint32_t flags)
+{
+	struct pvfio_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.ioas_id = ioas,
+		.user_va = (uintptr_t)buf,
+		.length = len,
+		.iova = iova ? *iova : 0,
+	};
+	int ret = pvfio_ioctl(fd, PVFIO_IOAS_MAP, &cmd);
+
+	if (!ret && iova)
+		*iova = cmd.iova;
+	return ret;
+}
+
+int pvfio_unmap(int fd, uint32_t ioas, uint64_t iova, uint64_t len,
+		uint64_t *unmapped)
+{
+	struct pvfio_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas,
+		.iova = iova,
+		.length = len,
+	};
+	int ret = pvfio_ioctl(fd, PVFIO_IOAS_UNMAP, &cmd);
+
+	if (unmapped)
+		*unmapped = ret ? 0 : cmd.length;
+	return ret;
+}
+
+int pvfio_mock_device(int fd, uint32_t ioas, uint32_t *dev)
+{
+	struct pvfio_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = PVFIO_TEST_OP_MOCK_DEVICE,
+		.id = ioas,
+	};
+	int ret = pvfio_ioctl(fd, PVFIO_TEST, &cmd);
+
+	if (!ret)
+		*dev = cmd.mock_device.out_device_id;
+	return ret;
+}
+
+int pvfio_check_map(int fd, uint32_t mock_dev, uint64_t iova, void *buf,
+		    uint64_t len)
+{
+	struct pvfio_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = PVFIO_TEST_OP_CHECK_MAP,
+		.id = mock_dev,
+		.check_map = { .iova = iova, .length = len,
+			       .uptr = (uintptr_t)buf },
+	};
+
+	return pvfio_ioctl(fd, PVFIO_TEST, &cmd);
+}
+
+int pvfio_check_refs(int fd, void *buf, uint64_t len, bool pinned)
+{
+	struct pvfio_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = PVFIO_TEST_OP_CHECK_REFS,
+		.check_refs = { .uptr = (uintptr_t)buf, .length = len,
+				.pinned = pinned },
+	};
+
+	return pvfio_ioctl(fd, PVFIO_TEST, &cmd);
+}
+
+uint64_t pvfio_pinned_pages(void)
+{
+	struct pvfio_test_stats stats = { .out_pinned_pages = UINT64_MAX };
+	int fd = pvfio_open();
+
+	if (fd >= 0) {
+		pvfio_test_stats(fd, &stats);
+		close(fd);
+	}
+	return stats.out_pinned_pages;
+}
+
+long pvfio_vmlck_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+int pvfio_drop_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[cap / 32].effective &= ~(1u << (cap % 32));
+	data[cap / 32].permitted &= ~(1u << (cap % 32));
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
+	return 0;
+}
+
+void *pvfio_alloc(size_t len, size_t align)
+{
+	size_t total = len + align;
+	char *p = mmap(NULL, total, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t start;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+	/* Trim to exactly [start, start + len). */
+	if (start > (uintptr_t)p)
+		munmap(p, start - (uintptr_t)p);
+	if ((uintptr_t)p + total > start + len)
+		munmap((void *)(start + len), (uintptr_t)p + total - start - len);
+	memset((void *)start, 0, len);
+	return (void *)start;
 }

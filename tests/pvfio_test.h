@@ -7,6 +7,7 @@
 #define PVFIO_TEST_H
 
 #include <errno.h>
+#include <stdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,6 +38,28 @@ int pvfio_destroy(int fd, uint32_t id);
 int pvfio_test_stats(int fd, struct pvfio_test_stats *stats);
 /* Module-wide live object count (needs enable_test_ops). */
 uint64_t pvfio_nr_objects(void);
+
+int pvfio_map(int fd, uint32_t ioas, void *buf, uint64_t len, uint64_t *iova,
+	      uint32_t flags);
+int pvfio_unmap(int fd, uint32_t ioas, uint64_t iova, uint64_t len,
+		uint64_t *unmapped);
+int pvfio_mock_device(int fd, uint32_t ioas, uint32_t *dev);
+int pvfio_check_map(int fd, uint32_t mock_dev, uint64_t iova, void *buf,
+		    uint64_t len);
+int pvfio_check_refs(int fd, void *buf, uint64_t len, bool pinned);
+/* Module-wide pinned pages (needs enable_test_ops). */
+uint64_t pvfio_pinned_pages(void);
+/* VmLck of this process, in KiB. */
+long pvfio_vmlck_kb(void);
+/* Drop one capability from the effective set of this process. */
+int pvfio_drop_cap(int cap);
+/* Anonymous memory of @len bytes aligned to @align, or NULL. */
+void *pvfio_alloc(size_t len, size_t align);
+
+#define RW (PVFIO_IOAS_MAP_READABLE | PVFIO_IOAS_MAP_WRITEABLE)
+#define FIXED PVFIO_IOAS_MAP_FIXED_IOVA
+#define PAGE 4096UL
+#define MiB (1024UL * 1024)
 
 /* /proc/vmstat counter by name, or -1. */
 long long pvfio_vmstat(const char *name);

@@ -215,8 +215,8 @@ static void test_unknown_ioctl(void **state)
 
 	/* Every unassigned number in and around pvfio's range. */
 	for (nr = PVFIO_CMD_BASE - 2; nr <= 0xff; nr++) {
-		if (nr == PVFIO_CMD_DESTROY || nr == PVFIO_CMD_IOAS_ALLOC ||
-		    nr == PVFIO_CMD_IOAS_IOVA_RANGES || nr == PVFIO_CMD_TEST)
+		if ((nr >= PVFIO_CMD_DESTROY && nr <= PVFIO_CMD_DEVICE_DETACH) ||
+		    nr == PVFIO_CMD_TEST)
 			continue;
 		assert_errno(pvfio_ioctl(s->fd, _IO(PVFIO_TYPE, nr), &cmd),
 			     ENOTTY);
@@ -355,11 +355,13 @@ static void test_ids_private_to_context(void **state)
 
 	/* Each context numbers its objects independently. */
 	assert_ok(pvfio_ioas_alloc(other, &b_ioas));
+	cmd.num_iovas = 0;
 	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_IOVA_RANGES, &cmd),
 		     EMSGSIZE);
 
 	/* Closing the other context leaves this one intact. */
 	close(other);
+	cmd.num_iovas = 0;
 	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_IOVA_RANGES, &cmd),
 		     EMSGSIZE);
 	assert_ok(pvfio_destroy(s->fd, a_ioas));

@@ -41,14 +41,19 @@ case $BUILD_MODE in
         sed -i "s|$bdir|$src|g" "$buildlog"    # report paths of the real sources
         ;;
     chroot)
-        build_in_chroot() {    # runs in a subshell holding the chroot lock
+        # Runs in a subshell holding the chroot lock; called from an || list,
+        # so set -e is off in there: failures are checked explicitly.
+        build_in_chroot() {
             mkdir -p "$CHROOT/build"
             bdir=$(mktemp -d "$CHROOT/build/$kernel.XXXXXX")
             mounted=0
             trap 'rm -rf "$bdir"; if ((mounted)); then umount "$CHROOT/proc"; fi' EXIT
-            copy_src "$bdir"
+            copy_src "$bdir" || die "cannot copy $src into the chroot"
             # objtool needs /proc inside the chroot.
-            if ! mountpoint -q "$CHROOT/proc"; then mount -t proc proc "$CHROOT/proc"; mounted=1; fi
+            if ! mountpoint -q "$CHROOT/proc"; then
+                mount -t proc proc "$CHROOT/proc" || die "cannot mount proc in $CHROOT"
+                mounted=1
+            fi
             chroot "$CHROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C \
                 make -j"$jobs" -C "$KDIR" M="${bdir#"$CHROOT"}" W=1 modules "$@" >"$buildlog" 2>&1 || rc=$?
             find "$bdir" -name '*.ko' -exec cp {} "$out/" \;
@@ -61,7 +66,7 @@ esac
 [[ $BUILD_MODE == chroot ]] || find "$bdir" -name '*.ko' -exec cp {} "$out/" \;
 
 if ((rc)); then
-    tail -n 40 "$buildlog" >&2
+    tail -n 40 "$buildlog" >&2 || true
     die "build failed for $kernel (rc=$rc); full log: $buildlog"
 fi
 if grep -qi 'warning:' "$buildlog"; then

@@ -92,6 +92,7 @@ R_TIME[host]=$((SECONDS - t0))
 parse_cell() {
 	local row=$1 logf=$2 rc=$3 counts p f s plan notes=""
 	counts=$(awk '
+		{ sub(/\r$/, "") }
 		/^PVFIO-RESULTS-BEGIN/ { inres = 1; next }
 		/^PVFIO-RESULTS-END/ { inres = 0; done = 1; next }
 		!inres { next }

@@ -113,7 +113,8 @@ fetch_host_image() {
     if ! stamp_ok "$root" "$pkg=$ver"; then
         local dl; dl=$(mktemp -d "$PVFIO_CACHE/dl.XXXXXX")
         log "  downloading $pkg $ver"
-        (cd "$dl" && apt-get download "${DL_OPTS[@]}" "$pkg=$ver" >&2)
+        (cd "$dl" && apt-get download "${DL_OPTS[@]}" "$pkg=$ver" >&2) \
+            || die "download of $pkg=$ver failed (stale apt lists? run apt-get update)"
         extract_debs "$root" "$pkg=$ver" "$dl"/*.deb
         rm -rf "$dl"
     fi
@@ -166,6 +167,14 @@ fetch_6.12() {
 
 SID_CHROOT=$PVFIO_CACHE/sid-chroot
 sid_umount_proc() { if mountpoint -q "$SID_CHROOT/proc"; then umount "$SID_CHROOT/proc"; fi; }
+# Unmount everything below the chroot (an interrupted debootstrap can leave
+# proc/sys/dev mounts behind), deepest first, before deleting it.
+sid_umount_all() {
+    local m
+    for m in $(awk -v d="$SID_CHROOT/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r); do
+        umount "$m" || umount -l "$m"
+    done
+}
 in_sid() {
     chroot "$SID_CHROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
         LC_ALL=C DEBIAN_FRONTEND=noninteractive "$@"
@@ -175,10 +184,10 @@ fetch_7.2_locked() {
     if [[ ! -f $SID_CHROOT/.pvfio-ready ]]; then
         local mirror; mirror=$(debian_mirror)
         log "7.2: debootstrap sid chroot from $mirror (takes a minute)"
-        sid_umount_proc
-        rm -rf "$SID_CHROOT"
+        sid_umount_all
+        rm -rf --one-file-system "$SID_CHROOT"
         debootstrap --variant=minbase --include=gcc,make,libc6-dev,kmod sid "$SID_CHROOT" "$mirror" >&2 \
-            || { sid_umount_proc; die "debootstrap sid failed"; }
+            || { sid_umount_all; die "debootstrap sid failed"; }
         echo 'Acquire::Check-Valid-Until "false";' >"$SID_CHROOT/etc/apt/apt.conf.d/99pvfio"
         touch "$SID_CHROOT/.pvfio-ready"
     fi

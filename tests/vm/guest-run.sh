@@ -9,7 +9,8 @@ export CMOCKA_MESSAGE_OUTPUT=TAP
 export PATH=/pvfio:$PATH
 mkdir -p /tmp/results
 
-vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+# stat_refresh folds the per-CPU deltas in: without it the counters lag.
+vmstat() { echo 1 >/proc/sys/vm/stat_refresh; awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 acq0=$(vmstat nr_foll_pin_acquired)
 rel0=$(vmstat nr_foll_pin_released)
 

@@ -1,0 +1,688 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IOAS suite on the mock path: MAP, UNMAP, COPY, IOVA_RANGES, ALLOW_IOVAS
+ * and the huge-page option, checked through a mock domain that records what
+ * the IOAS maps into it; every bad input leaves no trace; RLIMIT_MEMLOCK
+ * accounting; and what happens across fork, exit and kill.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include "pvfio_test.h"
+
+#define CAP_IPC_LOCK_NR 14
+
+struct ioas_state {
+	int fd;
+	uint32_t ioas;
+	uint32_t mock;		/* mock device on @ioas */
+	char *buf;		/* 16 pages */
+	uint64_t pinned0;	/* module-wide pinned pages at setup */
+	long long vm_acq0, vm_rel0;
+};
+
+#define BUF_PAGES 16
+
+static int ioas_setup(void **state)
+{
+	struct ioas_state *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -1;
+	s->fd = pvfio_open();
+	if (s->fd < 0 || pvfio_ioas_alloc(s->fd, &s->ioas) ||
+	    pvfio_mock_device(s->fd, s->ioas, &s->mock))
+		return -1;
+	s->buf = pvfio_alloc(BUF_PAGES * PAGE, PAGE);
+	if (!s->buf)
+		return -1;
+	s->pinned0 = pvfio_pinned_pages();
+	s->vm_acq0 = pvfio_vmstat("nr_foll_pin_acquired");
+	s->vm_rel0 = pvfio_vmstat("nr_foll_pin_released");
+	*state = s;
+	return 0;
+}
+
+static int ioas_teardown(void **state)
+{
+	struct ioas_state *s = *state;
+	long long acq, rel;
+
+	close(s->fd);
+	munmap(s->buf, BUF_PAGES * PAGE);
+	/* Whatever the test did, closing released every pin. */
+	acq = pvfio_vmstat("nr_foll_pin_acquired") - s->vm_acq0;
+	rel = pvfio_vmstat("nr_foll_pin_released") - s->vm_rel0;
+	free(s);
+	if (acq != rel || pvfio_pinned_pages() != 0) {
+		fprintf(stderr, "# pins left: acquired %lld released %lld\n",
+			acq, rel);
+		return -1;
+	}
+	return 0;
+}
+
+/* Nothing more pinned than at setup: a failed call left no trace. */
+static void assert_no_new_pins(struct ioas_state *s)
+{
+	assert_int_equal(pvfio_pinned_pages(), s->pinned0);
+	assert_ok(pvfio_check_refs(s->fd, s->buf, BUF_PAGES * PAGE, false));
+}
+
+static void test_map_fixed_and_unmap(void **state)
+{
+	struct ioas_state *s = *state;
+	uint64_t iova = 0x100000, unmapped;
+	long lck0 = pvfio_vmlck_kb();
+
+	assert_ok(pvfio_map(s->fd, s->ioas, s->buf, BUF_PAGES * PAGE, &iova,
+			    FIXED | RW));
+	assert_int_equal(iova, 0x100000);
+	/* The mock domain maps each IOVA to exactly the buffer's page. */
+	assert_ok(pvfio_check_map(s->fd, s->mock, iova, s->buf,
+				  BUF_PAGES * PAGE));
+	assert_errno(pvfio_check_map(s->fd, s->mock, iova + PAGE, s->buf,
+				     PAGE), EINVAL);
+	assert_errno(pvfio_check_map(s->fd, s->mock, iova - PAGE, s->buf,
+				     PAGE), ENOENT);
+	assert_ok(pvfio_check_refs(s->fd, s->buf, BUF_PAGES * PAGE, true));
+	assert_int_equal(pvfio_pinned_pages(), s->pinned0 + BUF_PAGES);
+	assert_int_equal(pvfio_vmlck_kb(), lck0 + BUF_PAGES * 4);
+
+	assert_ok(pvfio_unmap(s->fd, s->ioas, iova, BUF_PAGES * PAGE,
+			      &unmapped));
+	assert_int_equal(unmapped, BUF_PAGES * PAGE);
+	assert_errno(pvfio_check_map(s->fd, s->mock, iova, s->buf, PAGE),
+		     ENOENT);
+	assert_int_equal(pvfio_vmlck_kb(), lck0);
+	assert_no_new_pins(s);
+}
+
+static void test_map_kernel_iova_keeps_alignment(void **state)
+{
+	struct ioas_state *s = *state;
+	size_t len = 4 * MiB;
+	char *big = pvfio_alloc(len, 2 * MiB);
+	uint64_t iova = 0, iova2 = 0;
+
+	assert_non_null(big);
+	madvise(big, len, MADV_HUGEPAGE);
+	memset(big, 1, len);
+	assert_ok(pvfio_map(s->fd, s->ioas, big, len, &iova, RW));
+	assert_int_equal(iova % (2 * MiB), 0);
+	assert_ok(pvfio_check_map(s->fd, s->mock, iova, big, len));
+	/* An address 4 KiB into a huge page keeps that offset. */
+	assert_ok(pvfio_map(s->fd, s->ioas, big + PAGE, 2 * MiB, &iova2,
+			    PVFIO_IOAS_MAP_READABLE));
+	assert_int_equal(iova2 % (2 * MiB), PAGE);
+	assert_true(iova2 + 2 * MiB <= iova || iova2 >= iova + len);
+	assert_ok(pvfio_check_map(s->fd, s->mock, iova2, big + PAGE, 2 * MiB));
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, NULL));
+	munmap(big, len);
+	assert_no_new_pins(s);
+}
+
+static void test_map_bad_input(void **state)
+{
+	struct ioas_state *s = *state;
+	uint64_t iova;
+	char *ro;
+
+	/* Zero length, no permission, unknown flags, reserved. */
+	iova = 0x100000;
+	assert_errno(pvfio_map(s->fd, s->ioas, s->buf, 0, &iova, FIXED | RW),
+		     EINVAL);
+	assert_errno(pvfio_map(s->fd, s->ioas, s->buf, PAGE, &iova, FIXED),
+		     EINVAL);
+	assert_errno(pvfio_map(s->fd, s->ioas, s->buf, PAGE, &iova,
+			       FIXED | RW | (1u << 8)), EOPNOTSUPP);
+	{
+		struct pvfio_ioas_map cmd = {
+			.size = sizeof(cmd), .flags = RW, .ioas_id = s->ioas,
+			.__reserved = 1, .user_va = (uintptr_t)s->buf,
+			.length = PAGE,
+		};
+		assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_MAP, &cmd),
+			     EOPNOTSUPP);
+	}
+	/* Unaligned user address, length, IOVA. */
+	assert_errno(pvfio_map(s->fd, s->ioas, s->buf + 1, PAGE, &iova,
+			       FIXED | RW), EINVAL);
+	assert_errno(pvfio_map(s->fd, s->ioas, s->buf, PAGE + 1, &iova,
+			       FIXED | RW), EINVAL);
+	iova = 0x100001;
+	assert_errno(pvfio_map(s->fd, s->ioas, s->buf, PAGE, &iova,
+			       FIXED | RW), EINVAL);
+	/* IOVA + length and address + length overflow. */
+	iova = UINT64_MAX - PAGE + 1;
+	assert_errno(pvfio_map(s->fd, s->ioas, s->buf, 2 * PAGE, &iova,
+			       FIXED | RW), EOVERFLOW);
+	iova = 0x100000;
+	assert_errno(pvfio_map(s->fd, s->ioas, (void *)(UINT64_MAX & ~(PAGE - 1)),
+			       2 * PAGE, &iova, FIXED | RW), EOVERFLOW);
+	/* Memory that is not mapped; read-only memory mapped for write. */
+	assert_errno(pvfio_map(s->fd, s->ioas, (void *)PAGE, PAGE, &iova,
+			       FIXED | RW), EFAULT);
+	ro = mmap(NULL, 4 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(ro != MAP_FAILED);
+	assert_errno(pvfio_map(s->fd, s->ioas, ro, 4 * PAGE, &iova,
+			       FIXED | RW), EFAULT);
+	/* Half good, half unmapped: the good half is not left pinned. */
+	munmap(ro + 2 * PAGE, 2 * PAGE);
+	assert_errno(pvfio_map(s->fd, s->ioas, ro, 4 * PAGE, &iova,
+			       FIXED | PVFIO_IOAS_MAP_READABLE), EFAULT);
+	/* Read-only memory mapped read-only is fine. */
+	assert_ok(pvfio_map(s->fd, s->ioas, ro, 2 * PAGE, &iova,
+			    FIXED | PVFIO_IOAS_MAP_READABLE));
+	assert_ok(pvfio_unmap(s->fd, s->ioas, iova, 2 * PAGE, NULL));
+	munmap(ro, 2 * PAGE);
+	/* No such IOAS, wrong object type. */
+	assert_errno(pvfio_map(s->fd, 9999, s->buf, PAGE, &iova, FIXED | RW),
+		     ENOENT);
+	assert_errno(pvfio_map(s->fd, s->mock, s->buf, PAGE, &iova,
+			       FIXED | RW), ENOENT);
+	assert_no_new_pins(s);
+}
+
+static void test_map_overlap_and_cut(void **state)
+{
+	struct ioas_state *s = *state;
+	uint64_t iova = 0x200000, unmapped;
+
+	assert_ok(pvfio_map(s->fd, s->ioas, s->buf, 4 * PAGE, &iova,
+			    FIXED | RW));
+	iova = 0x200000 + 3 * PAGE;
+	assert_errno(pvfio_map(s->fd, s->ioas, s->buf + 4 * PAGE, 2 * PAGE,
+			       &iova, FIXED | RW), EEXIST);
+	iova = 0x200000 - PAGE;
+	assert_errno(pvfio_map(s->fd, s->ioas, s->buf + 4 * PAGE, 2 * PAGE,
+			       &iova, FIXED | RW), EEXIST);
+	/* Adjacent is fine. */
+	iova = 0x200000 + 4 * PAGE;
+	assert_ok(pvfio_map(s->fd, s->ioas, s->buf + 4 * PAGE, 2 * PAGE, &iova,
+			    FIXED | RW));
+
+	/* Cutting either mapping fails and changes nothing. */
+	assert_errno(pvfio_unmap(s->fd, s->ioas, 0x200000, PAGE, NULL), ENOENT);
+	assert_errno(pvfio_unmap(s->fd, s->ioas, 0x200000 + PAGE, 5 * PAGE,
+				 NULL), ENOENT);
+	assert_errno(pvfio_unmap(s->fd, s->ioas, 0x200000, 5 * PAGE, NULL),
+		     ENOENT);
+	assert_ok(pvfio_check_map(s->fd, s->mock, 0x200000, s->buf, 6 * PAGE));
+	/* Nothing there, zero length, overflow. */
+	assert_errno(pvfio_unmap(s->fd, s->ioas, 0x900000, PAGE, NULL), ENOENT);
+	assert_errno(pvfio_unmap(s->fd, s->ioas, 0x200000, 0, NULL), EINVAL);
+	assert_errno(pvfio_unmap(s->fd, s->ioas, 0x200000, UINT64_MAX, NULL),
+		     EOVERFLOW);
+	/* A range covering both unmaps both. */
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0x100000, 0x200000, &unmapped));
+	assert_int_equal(unmapped, 6 * PAGE);
+	assert_no_new_pins(s);
+}
+
+static void test_unmap_all(void **state)
+{
+	struct ioas_state *s = *state;
+	uint64_t iova, unmapped;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		iova = 0x1000000 * (i + 1);
+		assert_ok(pvfio_map(s->fd, s->ioas, s->buf + i * 4 * PAGE,
+				    4 * PAGE, &iova, FIXED | RW));
+	}
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, &unmapped));
+	assert_int_equal(unmapped, 16 * PAGE);
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, &unmapped));
+	assert_int_equal(unmapped, 0);
+	assert_no_new_pins(s);
+}
+
+static void test_enospc_allow_iovas(void **state)
+{
+	struct ioas_state *s = *state;
+	struct pvfio_iova_range allow[2] = {
+		{ .start = 0x10000, .last = 0x10000 + 4 * PAGE - 1 },
+		{ .start = 0x80000, .last = 0x80000 + 2 * PAGE - 1 },
+	};
+	struct pvfio_ioas_allow_iovas cmd = {
+		.size = sizeof(cmd), .ioas_id = s->ioas, .num_iovas = 2,
+		.allowed_iovas = (uintptr_t)allow,
+	};
+	struct pvfio_iova_range out[4];
+	struct pvfio_ioas_iova_ranges ranges = {
+		.size = sizeof(ranges), .ioas_id = s->ioas, .num_iovas = 4,
+		.allowed_iovas = (uintptr_t)out,
+	};
+	uint64_t iova = 0, fixed = 0x40000000;
+
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_IOAS_ALLOW_IOVAS, &cmd));
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_IOAS_IOVA_RANGES, &ranges));
+	assert_int_equal(ranges.num_iovas, 2);
+	assert_int_equal(out[0].start, 0x10000);
+	assert_int_equal(out[1].last, 0x80000 + 2 * PAGE - 1);
+
+	/* Too large for any allowed range. */
+	assert_errno(pvfio_map(s->fd, s->ioas, s->buf, 8 * PAGE, &iova, RW),
+		     ENOSPC);
+	assert_ok(pvfio_map(s->fd, s->ioas, s->buf, 4 * PAGE, &iova, RW));
+	assert_int_equal(iova, 0x10000);
+	assert_ok(pvfio_map(s->fd, s->ioas, s->buf, 2 * PAGE, &iova, RW));
+	assert_int_equal(iova, 0x80000);
+	/* Everything taken. */
+	assert_errno(pvfio_map(s->fd, s->ioas, s->buf, PAGE, &iova, RW), ENOSPC);
+	/* Fixed IOVAs are not restricted. */
+	assert_ok(pvfio_map(s->fd, s->ioas, s->buf, PAGE, &fixed, FIXED | RW));
+
+	/* Bad ranges are refused; 0 ranges allows everything again. */
+	allow[1].start = 0x10000 + PAGE;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_ALLOW_IOVAS, &cmd), EINVAL);
+	allow[1].start = 5;
+	allow[1].last = 4;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_ALLOW_IOVAS, &cmd), EINVAL);
+	cmd.num_iovas = 0;
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_IOAS_ALLOW_IOVAS, &cmd));
+	assert_ok(pvfio_map(s->fd, s->ioas, s->buf, PAGE, &iova, RW));
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, NULL));
+	assert_no_new_pins(s);
+}
+
+static void test_reserved_iova(void **state)
+{
+	struct ioas_state *s = *state;
+	struct pvfio_test_cmd res = {
+		.size = sizeof(res), .op = PVFIO_TEST_OP_ADD_RESERVED,
+		.id = s->ioas,
+		.add_reserved = { .start = 0x300000, .length = 0x100000 },
+	};
+	struct pvfio_iova_range out[4];
+	struct pvfio_ioas_iova_ranges ranges = {
+		.size = sizeof(ranges), .ioas_id = s->ioas, .num_iovas = 4,
+		.allowed_iovas = (uintptr_t)out,
+	};
+	uint64_t iova = 0x3ff000;
+
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_TEST, &res));
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_IOAS_IOVA_RANGES, &ranges));
+	assert_int_equal(ranges.num_iovas, 2);
+	assert_int_equal(out[0].start, 0);
+	assert_int_equal(out[0].last, 0x2fffff);
+	assert_int_equal(out[1].start, 0x400000);
+	assert_int_equal(out[1].last, UINT64_MAX);
+
+	assert_errno(pvfio_map(s->fd, s->ioas, s->buf, 2 * PAGE, &iova,
+			       FIXED | RW), EINVAL);
+	iova = 0x2ff000;
+	assert_errno(pvfio_map(s->fd, s->ioas, s->buf, 2 * PAGE, &iova,
+			       FIXED | RW), EINVAL);
+	/* A reservation cannot go over an existing mapping. */
+	iova = 0x500000;
+	assert_ok(pvfio_map(s->fd, s->ioas, s->buf, PAGE, &iova, FIXED | RW));
+	res.add_reserved.start = 0x500000;
+	res.add_reserved.length = PAGE;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_TEST, &res), EEXIST);
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, NULL));
+	assert_no_new_pins(s);
+}
+
+static void test_copy_shares_pages(void **state)
+{
+	struct ioas_state *s = *state;
+	struct pvfio_ioas_copy copy = { .size = sizeof(copy) };
+	uint32_t dst, dst_mock;
+	uint64_t iova = 0x100000;
+	long lck0;
+
+	assert_ok(pvfio_ioas_alloc(s->fd, &dst));
+	assert_ok(pvfio_mock_device(s->fd, dst, &dst_mock));
+	assert_ok(pvfio_map(s->fd, s->ioas, s->buf, BUF_PAGES * PAGE, &iova,
+			    FIXED | RW));
+	lck0 = pvfio_vmlck_kb();
+
+	/* Copy the middle 8 pages: nothing is pinned or charged again. */
+	copy.flags = FIXED | PVFIO_IOAS_MAP_READABLE;
+	copy.dst_ioas_id = dst;
+	copy.src_ioas_id = s->ioas;
+	copy.src_iova = 0x100000 + 4 * PAGE;
+	copy.dst_iova = 0x700000;
+	copy.length = 8 * PAGE;
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_IOAS_COPY, &copy));
+	assert_int_equal(pvfio_pinned_pages(), s->pinned0 + BUF_PAGES);
+	assert_int_equal(pvfio_vmlck_kb(), lck0);
+	assert_ok(pvfio_check_map(s->fd, dst_mock, 0x700000,
+				  s->buf + 4 * PAGE, 8 * PAGE));
+
+	/* A hole in the source, a range past its end. */
+	copy.dst_iova = 0x900000;
+	copy.src_iova = 0x100000 - PAGE;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_COPY, &copy), ENOENT);
+	copy.src_iova = 0x100000 + 12 * PAGE;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_COPY, &copy), ENOENT);
+	/* Overlap in the destination. */
+	copy.src_iova = 0x100000;
+	copy.dst_iova = 0x700000 + 4 * PAGE;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_COPY, &copy), EEXIST);
+
+	/* The source goes; the copy stays mapped and pinned. */
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, NULL));
+	assert_int_equal(pvfio_pinned_pages(), s->pinned0 + BUF_PAGES);
+	assert_ok(pvfio_check_map(s->fd, dst_mock, 0x700000,
+				  s->buf + 4 * PAGE, 8 * PAGE));
+	assert_ok(pvfio_unmap(s->fd, dst, 0x700000, 8 * PAGE, NULL));
+	assert_no_new_pins(s);
+	assert_int_equal(pvfio_vmlck_kb(), lck0 - BUF_PAGES * 4);
+	assert_ok(pvfio_destroy(s->fd, dst_mock));
+	assert_ok(pvfio_destroy(s->fd, dst));
+}
+
+static void test_copy_write_of_read_only(void **state)
+{
+	struct ioas_state *s = *state;
+	struct pvfio_ioas_copy copy = {
+		.size = sizeof(copy), .flags = FIXED | RW,
+		.dst_ioas_id = s->ioas, .src_ioas_id = s->ioas,
+		.src_iova = 0x100000, .dst_iova = 0x800000, .length = PAGE,
+	};
+	uint64_t iova = 0x100000;
+
+	assert_ok(pvfio_map(s->fd, s->ioas, s->buf, PAGE, &iova,
+			    FIXED | PVFIO_IOAS_MAP_READABLE));
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_COPY, &copy), EPERM);
+	copy.flags = FIXED | PVFIO_IOAS_MAP_READABLE;
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_IOAS_COPY, &copy));
+	assert_ok(pvfio_check_map(s->fd, s->mock, 0x800000, s->buf, PAGE));
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, NULL));
+	assert_no_new_pins(s);
+}
+
+static void test_domain_filled_on_attach(void **state)
+{
+	struct ioas_state *s = *state;
+	uint64_t iova = 0x100000;
+	uint32_t late;
+
+	assert_ok(pvfio_map(s->fd, s->ioas, s->buf, BUF_PAGES * PAGE, &iova,
+			    FIXED | RW));
+	/* A domain added later is filled from the pages already pinned. */
+	assert_ok(pvfio_mock_device(s->fd, s->ioas, &late));
+	assert_int_equal(pvfio_pinned_pages(), s->pinned0 + BUF_PAGES);
+	assert_ok(pvfio_check_map(s->fd, late, iova, s->buf,
+				  BUF_PAGES * PAGE));
+	assert_ok(pvfio_destroy(s->fd, late));
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, NULL));
+	assert_no_new_pins(s);
+}
+
+static void test_huge_pages_option(void **state)
+{
+	struct ioas_state *s = *state;
+	struct pvfio_option opt = {
+		.size = sizeof(opt), .option_id = PVFIO_OPTION_HUGE_PAGES,
+		.op = PVFIO_OPTION_OP_GET, .object_id = s->ioas,
+	};
+	uint32_t ioas2, mock2;
+	uint64_t iova = 0x100000;
+
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_OPTION, &opt));
+	assert_int_equal(opt.val64, 1);
+	/* Not while a domain is attached. */
+	opt.op = PVFIO_OPTION_OP_SET;
+	opt.val64 = 0;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_OPTION, &opt), EBUSY);
+	opt.val64 = 2;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_OPTION, &opt), EINVAL);
+	opt.option_id = 77;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_OPTION, &opt), EOPNOTSUPP);
+
+	assert_ok(pvfio_ioas_alloc(s->fd, &ioas2));
+	opt.option_id = PVFIO_OPTION_HUGE_PAGES;
+	opt.object_id = ioas2;
+	opt.val64 = 0;
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_OPTION, &opt));
+	opt.op = PVFIO_OPTION_OP_GET;
+	opt.val64 = 7;
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_OPTION, &opt));
+	assert_int_equal(opt.val64, 0);
+	/* Page-by-page mapping translates the same. */
+	assert_ok(pvfio_map(s->fd, ioas2, s->buf, BUF_PAGES * PAGE, &iova,
+			    FIXED | RW));
+	assert_ok(pvfio_mock_device(s->fd, ioas2, &mock2));
+	assert_ok(pvfio_check_map(s->fd, mock2, iova, s->buf,
+				  BUF_PAGES * PAGE));
+	assert_ok(pvfio_destroy(s->fd, mock2));
+	assert_ok(pvfio_destroy(s->fd, ioas2));
+	assert_no_new_pins(s);
+}
+
+/* Over RLIMIT_MEMLOCK without CAP_IPC_LOCK: ENOMEM, nothing left. */
+static void test_memlock_limit(void **state)
+{
+	struct ioas_state *s = *state;
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { 8 * PAGE, 8 * PAGE };
+		uint64_t iova = 0x100000;
+		long lck0;
+		int ret;
+
+		if (pvfio_drop_cap(CAP_IPC_LOCK_NR) || setrlimit(RLIMIT_MEMLOCK, &rl))
+			_exit(10);
+		lck0 = pvfio_vmlck_kb();
+		ret = pvfio_map(s->fd, s->ioas, s->buf, 16 * PAGE, &iova,
+				FIXED | RW);
+		if (ret != -ENOMEM)
+			_exit(11);
+		if (pvfio_vmlck_kb() != lck0 || pvfio_check_refs(s->fd, s->buf,
+						16 * PAGE, false))
+			_exit(12);
+		/* Within the limit it works, and a second map goes over. */
+		if (pvfio_map(s->fd, s->ioas, s->buf, 8 * PAGE, &iova,
+			      FIXED | RW))
+			_exit(13);
+		iova = 0x200000;
+		if (pvfio_map(s->fd, s->ioas, s->buf + 8 * PAGE, PAGE, &iova,
+			      FIXED | RW) != -ENOMEM)
+			_exit(14);
+		if (pvfio_unmap(s->fd, s->ioas, 0x100000, 8 * PAGE, NULL))
+			_exit(15);
+		if (pvfio_vmlck_kb() != lck0)
+			_exit(16);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_no_new_pins(s);
+}
+
+/* The test memory limit applies even with CAP_IPC_LOCK. */
+static void test_memlimit_override(void **state)
+{
+	struct ioas_state *s = *state;
+	struct pvfio_test_cmd cmd = {
+		.size = sizeof(cmd), .op = PVFIO_TEST_OP_MEMLIMIT,
+		.memlimit = { .limit_pages = 4 },
+	};
+	uint64_t iova = 0x100000;
+	long lck0 = pvfio_vmlck_kb();
+
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_TEST, &cmd));
+	/* locked_vm counts what this process has locked already. */
+	cmd.memlimit.limit_pages = lck0 / 4 + 4;
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_TEST, &cmd));
+	assert_errno(pvfio_map(s->fd, s->ioas, s->buf, 5 * PAGE, &iova,
+			       FIXED | RW), ENOMEM);
+	assert_no_new_pins(s);
+	assert_ok(pvfio_map(s->fd, s->ioas, s->buf, 4 * PAGE, &iova,
+			    FIXED | RW));
+	cmd.memlimit.limit_pages = 0;
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_TEST, &cmd));
+	iova = 0x200000;
+	assert_ok(pvfio_map(s->fd, s->ioas, s->buf, 5 * PAGE, &iova,
+			    FIXED | RW));
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, NULL));
+	assert_int_equal(pvfio_vmlck_kb(), lck0);
+	assert_no_new_pins(s);
+}
+
+/* A child after fork maps and unmaps through the parent's fd. */
+static void test_fork_child_uses_fd(void **state)
+{
+	struct ioas_state *s = *state;
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		uint64_t iova = 0x100000;
+
+		/* The child's copy-on-write pages are pinned, not the parent's. */
+		s->buf[0] = 42;
+		if (pvfio_map(s->fd, s->ioas, s->buf, 4 * PAGE, &iova,
+			      FIXED | RW))
+			_exit(1);
+		if (pvfio_check_map(s->fd, s->mock, iova, s->buf, 4 * PAGE))
+			_exit(2);
+		if (pvfio_unmap(s->fd, s->ioas, iova, 4 * PAGE, NULL))
+			_exit(3);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_no_new_pins(s);
+}
+
+/*
+ * The mapping process exits while another holds the fd: its pins stay valid
+ * and mapped until the survivor unmaps, and the charge returns to the dead
+ * mm, never to the unmapper.
+ */
+static void test_mapper_exits(void **state)
+{
+	struct ioas_state *s = *state;
+	long lck0 = pvfio_vmlck_kb();
+	uint64_t unmapped;
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *mem = pvfio_alloc(8 * PAGE, PAGE);
+		uint64_t iova = 0x100000;
+
+		if (!mem || pvfio_map(s->fd, s->ioas, mem, 8 * PAGE, &iova,
+				      FIXED | RW))
+			_exit(1);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(pvfio_pinned_pages(), s->pinned0 + 8);
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, &unmapped));
+	assert_int_equal(unmapped, 8 * PAGE);
+	assert_int_equal(pvfio_vmlck_kb(), lck0);
+	assert_no_new_pins(s);
+}
+
+/* A process killed with everything mapped and attached releases it all. */
+static void test_killed_process(void **state)
+{
+	struct ioas_state *s = *state;
+	long long acq0 = pvfio_vmstat("nr_foll_pin_acquired");
+	long long rel0 = pvfio_vmstat("nr_foll_pin_released");
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	assert_ok(pipe(ready));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *mem = pvfio_alloc(64 * PAGE, PAGE);
+		uint32_t ioas, mock, ioas2;
+		uint64_t iova = 0;
+		int fd = pvfio_open();
+
+		close(s->fd);
+		if (fd < 0 || !mem || pvfio_ioas_alloc(fd, &ioas) ||
+		    pvfio_ioas_alloc(fd, &ioas2) ||
+		    pvfio_mock_device(fd, ioas, &mock) ||
+		    pvfio_map(fd, ioas, mem, 64 * PAGE, &iova, RW))
+			_exit(1);
+		{
+			struct pvfio_ioas_copy copy = {
+				.size = sizeof(copy),
+				.flags = PVFIO_IOAS_MAP_READABLE,
+				.dst_ioas_id = ioas2, .src_ioas_id = ioas,
+				.src_iova = iova, .length = 64 * PAGE,
+			};
+			if (pvfio_ioctl(fd, PVFIO_IOAS_COPY, &copy))
+				_exit(2);
+		}
+		if (write(ready[1], "r", 1) != 1)
+			_exit(3);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	assert_int_equal(pvfio_pinned_pages(), s->pinned0 + 64);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(pvfio_pinned_pages(), s->pinned0);
+	assert_int_equal(pvfio_vmstat("nr_foll_pin_acquired") - acq0,
+			 pvfio_vmstat("nr_foll_pin_released") - rel0);
+	assert_no_new_pins(s);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	return pvfio_fixture_load("enable_test_ops=1");
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	return pvfio_fixture_unload(true);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, ioas_setup, ioas_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_map_fixed_and_unmap),
+		T(test_map_kernel_iova_keeps_alignment),
+		T(test_map_bad_input),
+		T(test_map_overlap_and_cut),
+		T(test_unmap_all),
+		T(test_enospc_allow_iovas),
+		T(test_reserved_iova),
+		T(test_copy_shares_pages),
+		T(test_copy_write_of_read_only),
+		T(test_domain_filled_on_attach),
+		T(test_huge_pages_option),
+		T(test_memlock_limit),
+		T(test_memlimit_override),
+		T(test_fork_child_uses_fd),
+		T(test_mapper_exits),
+		T(test_killed_process),
+	};
+
+	return cmocka_run_group_tests_name("ioas", tests, group_setup,
+					   group_teardown) ? 1 : 0;
+}
