@@ -318,3 +318,48 @@ void *pvfio_alloc(size_t len, size_t align)
 	memset((void *)start, 0, len);
 	return (void *)start;
 }
+
+#define SIZE_TAIL 64
+
+/* Build a command of @user_size bytes; @tail_byte goes past the struct. */
+static int size_try(int fd, const struct pvfio_size_case *c, size_t user_size,
+		    unsigned char tail_byte)
+{
+	unsigned char buf[512 + SIZE_TAIL];
+
+	memset(buf, 0, sizeof(buf));
+	c->prepare(fd, buf);
+	*(uint32_t *)buf = user_size;
+	if (user_size > c->size)
+		buf[user_size - 1] = tail_byte;
+	return pvfio_ioctl(fd, c->ioctl, buf);
+}
+
+void pvfio_check_size_rules(int fd, const struct pvfio_size_case *c)
+{
+	uint64_t before, pinned;
+
+	print_message("# %s: size %zu, mandatory %zu\n", c->name, c->size,
+		      c->min_size);
+	/* Too short to reach the last mandatory field. */
+	assert_errno(size_try(fd, c, 0, 0), EINVAL);
+	assert_errno(size_try(fd, c, 4, 0), EINVAL);
+	assert_errno(size_try(fd, c, c->min_size - 1, 0), EINVAL);
+	/* Exactly the mandatory part, exactly the struct. */
+	assert_ok(size_try(fd, c, c->min_size, 0));
+	assert_ok(size_try(fd, c, c->size, 0));
+	/* Longer, zero tail: accepted as if it was not there. */
+	assert_ok(size_try(fd, c, c->size + 1, 0));
+	assert_ok(size_try(fd, c, c->size + SIZE_TAIL, 0));
+	/* Longer, non-zero tail: E2BIG, and nothing happened. */
+	before = pvfio_nr_objects();
+	pinned = pvfio_pinned_pages();
+	assert_errno(size_try(fd, c, c->size + 1, 0xff), E2BIG);
+	assert_errno(size_try(fd, c, c->size + SIZE_TAIL, 1), E2BIG);
+	/* Only the prepare steps created objects or pins. */
+	if (c->prep_objects >= 0)
+		assert_int_equal(pvfio_nr_objects(),
+				 before + 2 * c->prep_objects);
+	if (c->ioctl == PVFIO_IOAS_MAP)
+		assert_int_equal(pvfio_pinned_pages(), pinned);
+}

@@ -61,6 +61,29 @@ void *pvfio_alloc(size_t len, size_t align);
 #define PAGE 4096UL
 #define MiB (1024UL * 1024)
 
+/*
+ * The ABI size rules for one ioctl: @prepare fills a valid command (creating
+ * @prep_objects objects, or -1 when it also destroys some) whose result
+ * is 0; the rules are checked with
+ * sizes short of the mandatory part, exact, longer with a zero tail, and
+ * longer with a non-zero tail (which must change nothing).
+ */
+struct pvfio_size_case {
+	const char *name;
+	unsigned long ioctl;
+	size_t size;		/* sizeof() the uapi struct */
+	size_t min_size;	/* offsetofend() of the last mandatory field */
+	int prep_objects;
+	void (*prepare)(int fd, void *buf);
+};
+
+#define SIZE_CASE(_ioctl, _struct, _last, _objs, _prep)			\
+	{ #_ioctl, _ioctl, sizeof(_struct),				\
+	  offsetof(_struct, _last) + sizeof(((_struct *)0)->_last),	\
+	  _objs, _prep }
+
+void pvfio_check_size_rules(int fd, const struct pvfio_size_case *c);
+
 /* /proc/vmstat counter by name, or -1. */
 long long pvfio_vmstat(const char *name);
 

@@ -526,12 +526,107 @@ static void test_close_releases_device(void **state)
 	s->fd = pvfio_open();
 }
 
+/* The size rules of the device commands, each with a valid command. */
+static uint32_t size_dev, size_ioas, size_hwpt;
+
+static void prep_bind(int fd, void *buf)
+{
+	struct pvfio_device_bind *cmd = buf;
+
+	struct pvfio_device_info info = { .size = sizeof(info) };
+	uint32_t id;
+
+	/* Free the device from the object a previous attempt made. */
+	for (id = 1; id < 256; id++) {
+		info.dev_id = id;
+		if (pvfio_ioctl(fd, PVFIO_DEVICE_INFO, &info) != -ENOENT)
+			pvfio_destroy(fd, id);
+	}
+	cmd->pci_domain = edu.pci_domain;
+	cmd->pci_bdf = edu.pci_bdf;
+}
+
+static struct pvfio_iova_range size_resv[64];
+
+static void prep_info(int fd, void *buf)
+{
+	struct pvfio_device_info *cmd = buf;
+
+	(void)fd;
+	cmd->dev_id = size_dev;
+	cmd->num_reserved = 64;
+	cmd->reserved_regions = (uintptr_t)size_resv;
+}
+
+static void prep_attach(int fd, void *buf)
+{
+	struct pvfio_device_attach *cmd = buf;
+
+	assert_ok(pvfio_ioas_alloc(fd, &cmd->pt_id));
+	cmd->dev_id = size_dev;
+}
+
+static void prep_detach(int fd, void *buf)
+{
+	struct pvfio_device_detach *cmd = buf;
+	/* An explicit page table: attaching creates no object. */
+	uint32_t pt = size_hwpt;
+
+	assert_ok(attach(fd, size_dev, &pt));
+	cmd->dev_id = size_dev;
+}
+
+static void prep_hwpt_alloc(int fd, void *buf)
+{
+	struct pvfio_hwpt_alloc *cmd = buf;
+
+	(void)fd;
+	cmd->dev_id = size_dev;
+	cmd->pt_id = size_ioas;
+}
+
+static void test_size_rules(void **state)
+{
+	struct edu_state *s = *state;
+	const struct pvfio_size_case cases[] = {
+		SIZE_CASE(PVFIO_DEVICE_INFO, struct pvfio_device_info,
+			  out_iommu_name, 0, prep_info),
+		SIZE_CASE(PVFIO_DEVICE_ATTACH, struct pvfio_device_attach,
+			  __reserved, 1, prep_attach),
+		SIZE_CASE(PVFIO_DEVICE_DETACH, struct pvfio_device_detach,
+			  dev_id, 0, prep_detach),
+		SIZE_CASE(PVFIO_HWPT_ALLOC, struct pvfio_hwpt_alloc,
+			  __reserved, 0, prep_hwpt_alloc),
+	};
+	const struct pvfio_size_case bind =
+		SIZE_CASE(PVFIO_DEVICE_BIND, struct pvfio_device_bind,
+			  __reserved, -1, prep_bind);
+	size_t i;
+
+	struct pvfio_hwpt_alloc hwpt = {
+		.size = sizeof(hwpt), .dev_id = s->dev, .pt_id = s->ioas,
+	};
+
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_HWPT_ALLOC, &hwpt));
+	size_hwpt = hwpt.out_hwpt_id;
+	size_dev = s->dev;
+	size_ioas = s->ioas;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		pvfio_check_size_rules(s->fd, &cases[i]);
+	/* BIND replaces the device object: what is left is checked by hand. */
+	pvfio_destroy(s->fd, s->dev);
+	pvfio_check_size_rules(s->fd, &bind);
+	/* The E2BIG attempts bound nothing: the device is free. */
+	assert_ok(bind_edu(s->fd, &s->dev));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, edu_setup, edu_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_info),
+		T(test_size_rules),
 		T(test_bind_errors),
 		T(test_dma_page_boundary),
 		T(test_dma_thp_boundary),
