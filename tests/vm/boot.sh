@@ -9,6 +9,7 @@
 #
 # Exit: 0 if the guest powered itself off after printing PVFIO-GUEST-DONE,
 #       124 on timeout (default 600 s), 1 otherwise (panic, reboot, qemu error).
+# shellcheck disable=SC2054,SC2100  # qemu option strings, not arithmetic/arrays
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

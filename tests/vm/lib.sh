@@ -10,6 +10,7 @@
 #     arm64-sysroot/      arm64 userspace (busybox, libcmocka, libkmod + deps)
 
 PVFIO_CACHE=${PVFIO_CACHE:-/var/cache/pvfio}
+# shellcheck disable=SC2034  # for the scripts that source this file
 PVFIO_VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 PVFIO_KERNELS=(6.1 6.12 7.2 arm64-6.1)
