@@ -489,6 +489,13 @@ int pvfio_device_attach(struct pvfio_ucmd *ucmd)
 	ret = pvfio_device_switch(pvdev, hwpt->dom.domain);
 	if (ret)
 		goto err_unreserve;
+	/*
+	 * Fill a page table on its first attach, once attached: some drivers
+	 * map only into domains that were attached.
+	 */
+	ret = pvfio_iopt_add_domain(&hwpt->ioas->iopt, &hwpt->dom);
+	if (ret)
+		goto err_switch_back;
 
 	idev->hwpt = hwpt;
 	cmd->pt_id = hwpt->obj.id;
@@ -504,6 +511,8 @@ int pvfio_device_attach(struct pvfio_ucmd *ucmd)
 	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
 	goto out_put_pt;
 
+err_switch_back:
+	WARN_ON(pvfio_device_switch(pvdev, old ? old->dom.domain : NULL));
 err_unreserve:
 	if (!old || old->ioas != hwpt->ioas)
 		pvfio_iopt_remove_reserved(&hwpt->ioas->iopt, idev);

@@ -13,8 +13,9 @@
  * @dev: the device the domain must suit
  * @auto_domain: created by DEVICE_ATTACH, dies with its last device
  *
- * The object is not published: the caller finalizes it, or destroys it with
- * pvfio_hwpt_abort().
+ * The domain is empty: the first DEVICE_ATTACH attaches it and then fills
+ * it from @ioas.  The object is not published: the caller finalizes it, or
+ * destroys it with pvfio_hwpt_abort().
  *
  * Return: the page table or an ERR_PTR.
  */
@@ -38,16 +39,10 @@ struct pvfio_hwpt *pvfio_hwpt_alloc(struct pvfio_ctx *ctx,
 		ret = PTR_ERR(hwpt->dom.domain);
 		goto err_abort;
 	}
-	ret = pvfio_iopt_add_domain(&ioas->iopt, &hwpt->dom);
-	if (ret)
-		goto err_free_domain;
-
 	pvfio_object_hold(&ioas->obj);
 	hwpt->ioas = ioas;
 	return hwpt;
 
-err_free_domain:
-	iommu_domain_free(hwpt->dom.domain);
 err_abort:
 	pvfio_object_abort(ctx, obj);
 	return ERR_PTR(ret);

@@ -786,7 +786,9 @@ int pvfio_iopt_reserve_regions(struct pvfio_iopt *iopt,
  * @dom: the domain, empty; @dom->owner names its reserved ranges
  *
  * Reserves what lies outside the domain's aperture, then maps every
- * existing mapping from the pages already pinned.
+ * existing mapping from the pages already pinned.  A real domain must have
+ * been attached to a device already.  Adding a domain that is already added
+ * does nothing.
  *
  * Return: 0, -EEXIST a mapping lies where the domain cannot translate,
  * -EINVAL the domain needs a larger alignment than existing mappings have,
@@ -799,6 +801,9 @@ int pvfio_iopt_add_domain(struct pvfio_iopt *iopt, struct pvfio_domain *dom)
 	int ret = 0;
 
 	down_write(&iopt->iova_rwsem);
+	/* A page table shared by several devices is filled once. */
+	if (dom->added)
+		goto out_unlock;
 	if (dom->domain) {
 		struct iommu_domain_geometry *geo = &dom->domain->geometry;
 
@@ -828,7 +833,9 @@ int pvfio_iopt_add_domain(struct pvfio_iopt *iopt, struct pvfio_domain *dom)
 			goto err_unmap;
 	}
 	list_add_tail(&dom->item, &iopt->domains);
+	dom->added = true;
 	iopt->iova_alignment = max(iopt->iova_alignment, align);
+out_unlock:
 	up_write(&iopt->iova_rwsem);
 	return 0;
 
@@ -850,27 +857,34 @@ err_unreserve:
 }
 
 /**
- * pvfio_iopt_remove_domain() - stop filling a domain, and empty it
+ * pvfio_iopt_remove_domain() - stop filling a domain
  * @iopt: the IOVA space
- * @dom: a domain added with pvfio_iopt_add_domain(), no longer attached to
- *       any device
+ * @dom: a domain, attached to no device any more; if it was never added
+ *       this does nothing
+ *
+ * A real domain is about to be freed: it is not unmapped (detaching its last
+ * device flushed whatever IOTLB held its translations, and some drivers
+ * cannot even sync a domain that is not attached).  A mock domain is
+ * emptied.
  */
 void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
 			      struct pvfio_domain *dom)
 {
 	struct interval_tree_node *node;
-	struct iommu_iotlb_gather gather;
 	struct pvfio_domain *other;
 	unsigned long align = PAGE_SIZE;
 
 	down_write(&iopt->iova_rwsem);
+	if (!dom->added)
+		goto out_unlock;
 	list_del(&dom->item);
-	iommu_iotlb_gather_init(&gather);
-	for (node = interval_tree_iter_first(&iopt->area_itree, 0, ULONG_MAX);
-	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX))
-		pvfio_domain_unmap(dom, node->start,
-				   node->last - node->start + 1, &gather);
-	pvfio_domain_sync(dom, &gather);
+	dom->added = false;
+	if (dom->mock)
+		for (node = interval_tree_iter_first(&iopt->area_itree, 0,
+						     ULONG_MAX);
+		     node; node = interval_tree_iter_next(node, 0, ULONG_MAX))
+			pvfio_mock_unmap(dom->mock, node->start,
+					 node->last - node->start + 1);
 	__pvfio_iopt_remove_reserved(iopt, dom->owner);
 
 	list_for_each_entry(other, &iopt->domains, item)
@@ -878,6 +892,7 @@ void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
 			align = max(align,
 				    1UL << __ffs(other->domain->pgsize_bitmap));
 	iopt->iova_alignment = align;
+out_unlock:
 	up_write(&iopt->iova_rwsem);
 }
 

@@ -165,12 +165,14 @@ struct pvfio_mock_domain;
  * @domain: a real iommu_domain, or NULL for a mock
  * @mock: the mock domain (test operations), or NULL
  * @owner: cookie of the reserved ranges the domain added
+ * @added: on the IOAS's list and filled; under pvfio_iopt.iova_rwsem
  */
 struct pvfio_domain {
 	struct list_head item;
 	struct iommu_domain *domain;
 	struct pvfio_mock_domain *mock;
 	void *owner;
+	bool added;
 };
 
 /**
@@ -283,7 +285,9 @@ void pvfio_ioas_destroy(struct pvfio_object *obj);
  * struct pvfio_hwpt - a hardware page table object
  * @obj: object header
  * @ioas: the IOAS it mirrors, held
- * @dom: its iommu_domain, on @ioas's domain list
+ * @dom: its iommu_domain; on @ioas's domain list, and filled, from the first
+ *       attach on (some IOMMU drivers, e.g. SMMUv3 on 6.1 and virtio-iommu on
+ *       6.12, cannot map into a domain no device was ever attached to)
  * @auto_domain: allocated by DEVICE_ATTACH to an IOAS, destroyed with its
  *               last device
  */

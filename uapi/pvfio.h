@@ -312,13 +312,13 @@ struct pvfio_option {
  * @__reserved: must be 0
  *
  * Allocate an explicit hardware page table (an iommu_domain of the device's
- * IOMMU) filled from @pt_id's mappings: the pages already pinned are mapped,
- * none is pinned again.  Devices attach to it with DEVICE_ATTACH; it stays
- * until destroyed, and cannot be destroyed while a device uses it (EBUSY).
+ * IOMMU) that mirrors @pt_id.  It is filled on its first DEVICE_ATTACH from
+ * the pages already pinned (none is pinned again), and kept filled from
+ * then on.  It stays until destroyed, and cannot be destroyed while a device
+ * uses it (EBUSY).
  *
  * Errors: ENOENT no such device or IOAS; ENODEV the device was unbound;
- * EEXIST a mapping of the IOAS lies in the device's reserved regions or
- * outside the domain aperture; ENOMEM.
+ * ENOMEM.
  */
 struct pvfio_hwpt_alloc {
 	__u32 size;
@@ -413,10 +413,13 @@ struct pvfio_device_info {
  * table.  No kernel pvfio supports offers an atomic replace to modules
  * outside iommufd (iommu_group_replace_domain() is iommufd-internal in 6.12
  * and not exported at all in 7.2), so a replace detaches and attaches: in
- * that window, a few microseconds under pvfio's lock, the device's DMA is
- * blocked (it faults, it is never let through untranslated).  If the new
- * attach fails, the device is back on its old page table and the call
- * fails.  Attaching to the page table the device already uses is a no-op.
+ * that window the device's DMA is blocked (it faults, it is never let
+ * through untranslated).  The window is a few microseconds onto a page
+ * table that is in use already; onto a new one it also covers filling it
+ * (a page table is filled on its first attach, after the attach, because
+ * some IOMMU drivers map only into attached domains).  If the new attach
+ * fails, the device is back on its old page table and the call fails.
+ * Attaching to the page table the device already uses is a no-op.
  *
  * Errors: ENOENT no such device, IOAS or page table; ENODEV the device was
  * unbound; EEXIST a mapping lies in the device's reserved regions or outside
