@@ -2,6 +2,7 @@
 /*
  * IOAS objects: I/O address spaces and their ioctls.
  */
+#include <linux/file.h>
 #include <linux/slab.h>
 
 #include "pvfio_private.h"
@@ -85,29 +86,65 @@ static int pvfio_map_prot(u32 flags)
 #define PVFIO_MAP_FLAGS (PVFIO_IOAS_MAP_FIXED_IOVA | PVFIO_IOAS_MAP_WRITEABLE | \
 			 PVFIO_IOAS_MAP_READABLE)
 
+/* Check what MAP and MAP_FILE share; the address is a user VA or offset. */
+static int pvfio_map_check(u32 flags, u64 addr, u64 length, u64 iova)
+{
+	u64 end;
+
+	if (flags & ~PVFIO_MAP_FLAGS)
+		return -EOPNOTSUPP;
+	if (!(flags & (PVFIO_IOAS_MAP_READABLE | PVFIO_IOAS_MAP_WRITEABLE)))
+		return -EINVAL;
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(addr, length, &end) || end > ULONG_MAX ||
+	    iova > ULONG_MAX)
+		return -EOVERFLOW;
+	if ((addr | length) & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if ((flags & PVFIO_IOAS_MAP_FIXED_IOVA) &&
+	    check_add_overflow(iova, length - 1, &end))
+		return -EOVERFLOW;
+	return 0;
+}
+
+/* Map pinned pages (consuming the caller's reference) and report the IOVA. */
+static int pvfio_map_pages(struct pvfio_ucmd *ucmd, struct pvfio_ioas *ioas,
+			   struct pvfio_pages *pages, u32 flags, u64 *iova_out,
+			   size_t cmd_len)
+{
+	unsigned long iova = *iova_out, unmapped;
+	unsigned long len = pages->npages << PAGE_SHIFT;
+	int ret;
+
+	ret = pvfio_iopt_map_pages(&ioas->iopt, pages, &iova,
+				   pvfio_map_prot(flags),
+				   flags & PVFIO_IOAS_MAP_FIXED_IOVA);
+	/* The mapping holds its own reference on success. */
+	pvfio_pages_put(pages);
+	if (ret)
+		return ret;
+
+	*iova_out = iova;
+	ret = pvfio_ucmd_respond(ucmd, cmd_len);
+	/* Userspace cannot learn the IOVA: take the mapping back. */
+	if (ret)
+		pvfio_iopt_unmap(&ioas->iopt, iova, len, &unmapped);
+	return ret;
+}
+
 int pvfio_ioas_map(struct pvfio_ucmd *ucmd)
 {
 	struct pvfio_ioas_map *cmd = ucmd->cmd;
-	unsigned long iova = cmd->iova;
 	struct pvfio_pages *pages;
 	struct pvfio_ioas *ioas;
-	u64 end;
 	int ret;
 
-	if ((cmd->flags & ~PVFIO_MAP_FLAGS) || cmd->__reserved)
+	if (cmd->__reserved)
 		return -EOPNOTSUPP;
-	if (!(cmd->flags & (PVFIO_IOAS_MAP_READABLE | PVFIO_IOAS_MAP_WRITEABLE)))
-		return -EINVAL;
-	if (!cmd->length)
-		return -EINVAL;
-	if (check_add_overflow(cmd->user_va, cmd->length, &end) ||
-	    end > ULONG_MAX || cmd->iova > ULONG_MAX)
-		return -EOVERFLOW;
-	if ((cmd->user_va | cmd->length) & (PAGE_SIZE - 1))
-		return -EINVAL;
-	if ((cmd->flags & PVFIO_IOAS_MAP_FIXED_IOVA) &&
-	    check_add_overflow(cmd->iova, cmd->length - 1, &end))
-		return -EOVERFLOW;
+	ret = pvfio_map_check(cmd->flags, cmd->user_va, cmd->length, cmd->iova);
+	if (ret)
+		return ret;
 
 	ioas = pvfio_get_ioas(ucmd->ctx, cmd->ioas_id);
 	if (IS_ERR(ioas))
@@ -116,26 +153,46 @@ int pvfio_ioas_map(struct pvfio_ucmd *ucmd)
 	pages = pvfio_pages_create(cmd->user_va, cmd->length >> PAGE_SHIFT,
 				   cmd->flags & PVFIO_IOAS_MAP_WRITEABLE,
 				   ucmd->ctx->test_memlimit);
-	if (IS_ERR(pages)) {
+	if (IS_ERR(pages))
 		ret = PTR_ERR(pages);
-		goto out_put;
-	}
-	ret = pvfio_iopt_map_pages(&ioas->iopt, pages, &iova,
-				   pvfio_map_prot(cmd->flags),
-				   cmd->flags & PVFIO_IOAS_MAP_FIXED_IOVA);
-	/* The mapping holds its own reference on success. */
-	pvfio_pages_put(pages);
+	else
+		ret = pvfio_map_pages(ucmd, ioas, pages, cmd->flags, &cmd->iova,
+				      sizeof(*cmd));
+	pvfio_object_put(&ioas->obj);
+	return ret;
+}
+
+int pvfio_ioas_map_file(struct pvfio_ucmd *ucmd)
+{
+	struct pvfio_ioas_map_file *cmd = ucmd->cmd;
+	struct pvfio_pages *pages;
+	struct pvfio_ioas *ioas;
+	struct file *file;
+	int ret;
+
+	ret = pvfio_map_check(cmd->flags, cmd->start, cmd->length, cmd->iova);
 	if (ret)
+		return ret;
+
+	ioas = pvfio_get_ioas(ucmd->ctx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	file = fget(cmd->fd);
+	if (!file) {
+		ret = -EBADF;
 		goto out_put;
-
-	cmd->iova = iova;
-	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
-	if (ret) {
-		unsigned long unmapped;
-
-		/* Userspace cannot learn the IOVA: take the mapping back. */
-		pvfio_iopt_unmap(&ioas->iopt, iova, cmd->length, &unmapped);
 	}
+
+	pages = pvfio_pages_create_file(file, cmd->start,
+					cmd->length >> PAGE_SHIFT,
+					cmd->flags & PVFIO_IOAS_MAP_WRITEABLE,
+					ucmd->ctx->test_memlimit);
+	fput(file);
+	if (IS_ERR(pages))
+		ret = PTR_ERR(pages);
+	else
+		ret = pvfio_map_pages(ucmd, ioas, pages, cmd->flags, &cmd->iova,
+				      sizeof(*cmd));
 out_put:
 	pvfio_object_put(&ioas->obj);
 	return ret;

@@ -249,6 +249,7 @@ union pvfio_ucmd_buffer {
 	struct pvfio_ioas_alloc ioas_alloc;
 	struct pvfio_ioas_iova_ranges iova_ranges;
 	struct pvfio_ioas_map map;
+	struct pvfio_ioas_map_file map_file;
 	struct pvfio_ioas_unmap unmap;
 	struct pvfio_ioas_copy copy;
 	struct pvfio_ioas_allow_iovas allow_iovas;
@@ -297,6 +298,8 @@ static const struct pvfio_ioctl_op pvfio_ioctl_ops[] = {
 		    struct pvfio_ioas_iova_ranges, out_iova_alignment, false),
 	PVFIO_IOCTL(PVFIO_IOAS_MAP, pvfio_ioas_map, struct pvfio_ioas_map, iova,
 		    false),
+	PVFIO_IOCTL(PVFIO_IOAS_MAP_FILE, pvfio_ioas_map_file,
+		    struct pvfio_ioas_map_file, iova, false),
 	PVFIO_IOCTL(PVFIO_IOAS_UNMAP, pvfio_ioas_unmap, struct pvfio_ioas_unmap,
 		    length, false),
 	PVFIO_IOCTL(PVFIO_IOAS_COPY, pvfio_ioas_copy, struct pvfio_ioas_copy,

@@ -14,6 +14,7 @@
  * charge returns to the right place.
  */
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -195,4 +196,40 @@ static void pvfio_pages_release(struct kref *kref)
 void pvfio_pages_put(struct pvfio_pages *pages)
 {
 	kref_put(&pages->kref, pvfio_pages_release);
+}
+
+/**
+ * pvfio_pages_create_file() - pin and charge a range of a file's pages
+ * @file: a file that supports shared mmap
+ * @start: page-aligned offset in the file
+ * @npages: number of pages, non-zero
+ * @writable: pin for write (the file must be open for writing)
+ * @limit_override: pinned-page limit replacing RLIMIT_MEMLOCK, or 0
+ *
+ * The range is mapped shared into the caller for as long as it takes to pin
+ * it with the same long-term pins as MAP, then unmapped: the pins keep the
+ * file's pages, which is what MAP_FILE promises, on every kernel (6.1 has no
+ * memfd_pin_folios()).  The IOVA hint is the file offset, so huge pages of
+ * hugetlbfs or huge shmem line up with huge IOPTEs.
+ *
+ * Return: the pages with one reference, or an ERR_PTR (-EACCES, -ENODEV
+ * from mmap; -EFAULT past the end of the file; or as pvfio_pages_create()).
+ */
+struct pvfio_pages *pvfio_pages_create_file(struct file *file, u64 start,
+					    unsigned long npages,
+					    bool writable,
+					    unsigned long limit_override)
+{
+	unsigned long len = npages << PAGE_SHIFT, addr;
+	struct pvfio_pages *pages;
+
+	addr = vm_mmap(file, 0, len, PROT_READ | (writable ? PROT_WRITE : 0),
+		       MAP_SHARED, start);
+	if (IS_ERR_VALUE(addr))
+		return ERR_PTR((long)addr);
+	pages = pvfio_pages_create(addr, npages, writable, limit_override);
+	vm_munmap(addr, len);
+	if (!IS_ERR(pages))
+		pages->uptr = start;
+	return pages;
 }

@@ -138,7 +138,8 @@ extern atomic64_t pvfio_nr_pinned_pages;
  * struct pvfio_pages - user memory pinned once, shared by reference
  * @kref: one reference per area using the pages
  * @mm: the mapping process's mm (mmgrab()ed), which carries the charge
- * @uptr: page-aligned user address the pages were pinned from
+ * @uptr: page-aligned user address the pages were pinned from (the file
+ *        offset for MAP_FILE): the hint for a kernel-chosen IOVA
  * @npages: number of pages
  * @writable: pinned for write; dirtied on unpin
  * @pages: the pinned pages
@@ -155,6 +156,10 @@ struct pvfio_pages {
 struct pvfio_pages *pvfio_pages_create(unsigned long uptr,
 				       unsigned long npages, bool writable,
 				       unsigned long limit_override);
+struct pvfio_pages *pvfio_pages_create_file(struct file *file, u64 start,
+					    unsigned long npages,
+					    bool writable,
+					    unsigned long limit_override);
 void pvfio_pages_put(struct pvfio_pages *pages);
 
 struct pvfio_mock_domain;
@@ -271,6 +276,7 @@ static inline struct pvfio_ioas *pvfio_get_ioas(struct pvfio_ctx *ctx, u32 id)
 int pvfio_ioas_alloc_ioctl(struct pvfio_ucmd *ucmd);
 int pvfio_ioas_iova_ranges(struct pvfio_ucmd *ucmd);
 int pvfio_ioas_map(struct pvfio_ucmd *ucmd);
+int pvfio_ioas_map_file(struct pvfio_ucmd *ucmd);
 int pvfio_ioas_unmap(struct pvfio_ucmd *ucmd);
 int pvfio_ioas_copy(struct pvfio_ucmd *ucmd);
 int pvfio_ioas_allow_iovas(struct pvfio_ucmd *ucmd);

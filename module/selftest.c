@@ -13,9 +13,11 @@
 /**
  * struct pvfio_mock_domain - a page table kept in memory
  * @pfns: IOVA page number -> xa_mk_value(pfn << 2 | prot)
+ * @map_calls: map calls received, under the IOAS's iova_rwsem
  */
 struct pvfio_mock_domain {
 	struct xarray pfns;
+	u64 map_calls;
 };
 
 /**
@@ -43,6 +45,7 @@ int pvfio_mock_map(struct pvfio_mock_domain *mock, unsigned long iova,
 
 	if (WARN_ON((iova | paddr | size) & (PAGE_SIZE - 1)))
 		return -EINVAL;
+	WRITE_ONCE(mock->map_calls, mock->map_calls + 1);
 	for (i = 0; i < npages; i++) {
 		unsigned long pfn = PHYS_PFN(paddr) + i;
 
@@ -186,6 +189,21 @@ static int pvfio_test_check_map(struct pvfio_ucmd *ucmd,
 	return ret;
 }
 
+static int pvfio_test_mock_map_calls(struct pvfio_ucmd *ucmd,
+				     struct pvfio_test_cmd *cmd)
+{
+	struct pvfio_mock_device *mdev;
+	struct pvfio_object *obj;
+
+	obj = pvfio_object_get(ucmd->ctx, cmd->id, PVFIO_OBJ_MOCK_DEVICE);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	mdev = container_of(obj, struct pvfio_mock_device, obj);
+	cmd->mock_map_calls.out_map_calls = READ_ONCE(mdev->mock.map_calls);
+	pvfio_object_put(obj);
+	return pvfio_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
 static int pvfio_test_check_refs(struct pvfio_test_cmd *cmd)
 {
 	struct pvfio_test_check_refs *chk = &cmd->check_refs;
@@ -257,6 +275,8 @@ int pvfio_test_ioctl(struct pvfio_ucmd *ucmd)
 		return pvfio_test_check_refs(cmd);
 	case PVFIO_TEST_OP_ADD_RESERVED:
 		return pvfio_test_add_reserved(ucmd, cmd);
+	case PVFIO_TEST_OP_MOCK_MAP_CALLS:
+		return pvfio_test_mock_map_calls(ucmd, cmd);
 	case PVFIO_TEST_OP_MEMLIMIT:
 		WRITE_ONCE(ucmd->ctx->test_memlimit,
 			   cmd->memlimit.limit_pages);

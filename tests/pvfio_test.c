@@ -257,6 +257,19 @@ int pvfio_check_refs(int fd, void *buf, uint64_t len, bool pinned)
 	return pvfio_ioctl(fd, PVFIO_TEST, &cmd);
 }
 
+uint64_t pvfio_mock_map_calls(int fd, uint32_t mock_dev)
+{
+	struct pvfio_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = PVFIO_TEST_OP_MOCK_MAP_CALLS,
+		.id = mock_dev,
+	};
+
+	if (pvfio_ioctl(fd, PVFIO_TEST, &cmd))
+		return UINT64_MAX;
+	return cmd.mock_map_calls.out_map_calls;
+}
+
 uint64_t pvfio_pinned_pages(void)
 {
 	struct pvfio_test_stats stats = { .out_pinned_pages = UINT64_MAX };

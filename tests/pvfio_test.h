@@ -47,6 +47,8 @@ int pvfio_mock_device(int fd, uint32_t ioas, uint32_t *dev);
 int pvfio_check_map(int fd, uint32_t mock_dev, uint64_t iova, void *buf,
 		    uint64_t len);
 int pvfio_check_refs(int fd, void *buf, uint64_t len, bool pinned);
+/* Map calls the mock domain of a mock device received, or UINT64_MAX. */
+uint64_t pvfio_mock_map_calls(int fd, uint32_t mock_dev);
 /* Module-wide pinned pages (needs enable_test_ops). */
 uint64_t pvfio_pinned_pages(void);
 /* VmLck of this process, in KiB. */

@@ -3,10 +3,12 @@
  * Core suite: the character device, contexts, the object table and the ABI
  * rules every ioctl follows.
  */
+#define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -75,6 +77,22 @@ static void prep_map(int fd, void *buf)
 	cmd->length = sizeof(map_buf);
 }
 
+static void prep_map_file(int fd, void *buf)
+{
+	struct pvfio_ioas_map_file *cmd = buf;
+	static int memfd = -1;
+
+	if (memfd < 0) {
+		memfd = memfd_create("pvfio-size", 0);
+		assert_true(memfd >= 0);
+		assert_ok(ftruncate(memfd, 4 * 4096));
+	}
+	assert_ok(pvfio_ioas_alloc(fd, &cmd->ioas_id));
+	cmd->flags = RW;
+	cmd->fd = memfd;
+	cmd->length = 4 * 4096;
+}
+
 static void prep_unmap(int fd, void *buf)
 {
 	struct pvfio_ioas_unmap *cmd = buf;
@@ -135,6 +153,8 @@ static const struct pvfio_size_case size_cases[] = {
 	SIZE_CASE(PVFIO_IOAS_IOVA_RANGES, struct pvfio_ioas_iova_ranges,
 		  out_iova_alignment, 1, prep_iova_ranges),
 	SIZE_CASE(PVFIO_IOAS_MAP, struct pvfio_ioas_map, iova, 1, prep_map),
+	SIZE_CASE(PVFIO_IOAS_MAP_FILE, struct pvfio_ioas_map_file, iova, 1,
+		  prep_map_file),
 	SIZE_CASE(PVFIO_IOAS_UNMAP, struct pvfio_ioas_unmap, length, 1,
 		  prep_unmap),
 	SIZE_CASE(PVFIO_IOAS_COPY, struct pvfio_ioas_copy, src_iova, 2,
@@ -218,7 +238,7 @@ static void test_unknown_ioctl(void **state)
 
 	/* Every unassigned number in and around pvfio's range. */
 	for (nr = PVFIO_CMD_BASE - 2; nr <= 0xff; nr++) {
-		if ((nr >= PVFIO_CMD_DESTROY && nr <= PVFIO_CMD_DEVICE_DETACH) ||
+		if ((nr >= PVFIO_CMD_DESTROY && nr <= PVFIO_CMD_IOAS_MAP_FILE) ||
 		    nr == PVFIO_CMD_TEST)
 			continue;
 		assert_errno(pvfio_ioctl(s->fd, _IO(PVFIO_TYPE, nr), &cmd),

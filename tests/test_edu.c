@@ -6,6 +6,7 @@
  * where the IOMMU reports it), device replace, explicit page tables, and
  * unbinding the driver under a live context.
  */
+#define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -448,14 +449,19 @@ static void test_hwpt_alloc(void **state)
 	uint64_t iova = IOVA_A, out = IOVA_OUT;
 	uint32_t pt;
 
+	uint64_t pinned;
+
 	fill(s->buf, PAGE, 30);
 	/* Mapped before the page table exists: it is filled from them. */
 	assert_ok(pvfio_map(s->fd, s->ioas, s->buf, PAGE, &iova,
 			    FIXED | PVFIO_IOAS_MAP_READABLE));
 	assert_ok(pvfio_ioctl(s->fd, PVFIO_HWPT_ALLOC, &cmd));
 	assert_ok(pvfio_map(s->fd, s->ioas, s->out, PAGE, &out, FIXED | RW));
+	pinned = pvfio_pinned_pages();
 	pt = cmd.out_hwpt_id;
 	assert_ok(attach(s->fd, s->dev, &pt));
+	/* Filling the page table pinned nothing more. */
+	assert_int_equal(pvfio_pinned_pages(), pinned);
 	assert_int_equal(pt, cmd.out_hwpt_id);
 	dma_copy(IOVA_A, IOVA_OUT, 1024);
 	assert_memory_equal(s->out, s->buf, 1024);
@@ -475,6 +481,51 @@ static void test_hwpt_alloc(void **state)
 	assert_errno(pvfio_ioctl(s->fd, PVFIO_HWPT_ALLOC, &cmd), EOPNOTSUPP);
 	pt = s->dev;
 	assert_errno(attach(s->fd, s->dev, &pt), ENOENT);
+}
+
+/*
+ * VM-style memory: a memfd mapped with MAP_FILE into one IOAS and COPYed
+ * into the IOAS the device is on (no second pin); the device reads the
+ * file's bytes through the IOMMU.
+ */
+static void test_memfd_copy_dma(void **state)
+{
+	struct edu_state *s = *state;
+	struct pvfio_ioas_map_file mf = {
+		.size = sizeof(mf), .flags = FIXED | RW, .ioas_id = s->ioas,
+		.start = PAGE, .length = 2 * PAGE, .iova = IOVA_A,
+	};
+	struct pvfio_ioas_copy copy = {
+		.size = sizeof(copy), .flags = FIXED | PVFIO_IOAS_MAP_READABLE,
+		.src_ioas_id = s->ioas, .src_iova = IOVA_A,
+		.dst_iova = IOVA_A, .length = 2 * PAGE,
+	};
+	int mfd = memfd_create("pvfio-edu", 0);
+	char file[3 * PAGE];
+	uint64_t out = IOVA_OUT, pinned;
+	uint32_t ioas_b, pt;
+
+	assert_true(mfd >= 0);
+	fill(file, sizeof(file), 40);
+	assert_int_equal(write(mfd, file, sizeof(file)), sizeof(file));
+	mf.fd = mfd;
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_IOAS_MAP_FILE, &mf));
+	pinned = pvfio_pinned_pages();
+
+	assert_ok(pvfio_ioas_alloc(s->fd, &ioas_b));
+	copy.dst_ioas_id = ioas_b;
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_IOAS_COPY, &copy));
+	assert_int_equal(pvfio_pinned_pages(), pinned);
+	memset(s->out, 0, 4 * PAGE);
+	assert_ok(pvfio_map(s->fd, ioas_b, s->out, 4 * PAGE, &out, FIXED | RW));
+	pt = ioas_b;
+	assert_ok(attach(s->fd, s->dev, &pt));
+	/* Across the page boundary inside the file range. */
+	dma_copy(IOVA_A + PAGE - 700, IOVA_OUT, 1400);
+	assert_memory_equal(s->out, file + 2 * PAGE - 700, 1400);
+	close(mfd);
+	assert_ok(detach(s->fd, s->dev));
+	assert_ok(pvfio_destroy(s->fd, ioas_b));
 }
 
 /* Unbinding pvfio-pci under a live context: dead object, clean close. */
@@ -635,6 +686,7 @@ int main(void)
 		T(test_detached_blocks_dma),
 		T(test_replace),
 		T(test_hwpt_alloc),
+		T(test_memfd_copy_dma),
 		T(test_unbind_while_attached),
 		T(test_close_releases_device),
 	};

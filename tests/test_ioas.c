@@ -5,10 +5,12 @@
  * the IOAS maps into it; every bad input leaves no trace; RLIMIT_MEMLOCK
  * accounting; and what happens across fork, exit and kill.
  */
+#define _GNU_SOURCE
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -459,6 +461,119 @@ static void test_huge_pages_option(void **state)
 	assert_no_new_pins(s);
 }
 
+static int map_file(int fd, uint32_t ioas, int file, uint64_t start,
+		    uint64_t len, uint64_t *iova, uint32_t flags)
+{
+	struct pvfio_ioas_map_file cmd = {
+		.size = sizeof(cmd), .flags = flags, .ioas_id = ioas,
+		.fd = file, .start = start, .length = len, .iova = *iova,
+	};
+	int ret = pvfio_ioctl(fd, PVFIO_IOAS_MAP_FILE, &cmd);
+
+	if (!ret)
+		*iova = cmd.iova;
+	return ret;
+}
+
+/* MAP_FILE pins the memfd's own pages, mapped by the caller or not. */
+static void test_map_file_memfd(void **state)
+{
+	struct ioas_state *s = *state;
+	int mfd = memfd_create("pvfio-test", 0), ro;
+	uint64_t iova = 0x400000, unmapped;
+	long lck0 = pvfio_vmlck_kb();
+	char *view, path[64];
+
+	assert_true(mfd >= 0);
+	assert_ok(ftruncate(mfd, 16 * PAGE));
+	assert_ok(map_file(s->fd, s->ioas, mfd, 4 * PAGE, 8 * PAGE, &iova,
+			   FIXED | RW));
+	assert_int_equal(pvfio_pinned_pages(), s->pinned0 + 8);
+	assert_int_equal(pvfio_vmlck_kb(), lck0 + 8 * 4);
+	/* The IOAS maps exactly the pages a shared mapping of the file sees. */
+	view = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	assert_true(view != MAP_FAILED);
+	assert_ok(pvfio_check_map(s->fd, s->mock, iova, view + 4 * PAGE,
+				  8 * PAGE));
+	assert_ok(pvfio_check_refs(s->fd, view + 4 * PAGE, 8 * PAGE, true));
+	assert_ok(pvfio_check_refs(s->fd, view, 4 * PAGE, false));
+	/* A kernel-chosen IOVA keeps the file offset within huge pages. */
+	iova = 0;
+	assert_ok(map_file(s->fd, s->ioas, mfd, 13 * PAGE, 2 * PAGE, &iova,
+			   PVFIO_IOAS_MAP_READABLE));
+	assert_int_equal(iova % (2 * PAGE), PAGE);
+
+	/* Bad fd, unaligned offset, past the end, write to a read-only fd. */
+	iova = 0x900000;
+	assert_errno(map_file(s->fd, s->ioas, 999, 0, PAGE, &iova, FIXED | RW),
+		     EBADF);
+	assert_errno(map_file(s->fd, s->ioas, mfd, 100, PAGE, &iova,
+			      FIXED | RW), EINVAL);
+	assert_errno(map_file(s->fd, s->ioas, mfd, 12 * PAGE, 8 * PAGE, &iova,
+			      FIXED | RW), EFAULT);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
+	ro = open(path, O_RDONLY);
+	assert_true(ro >= 0);
+	assert_errno(map_file(s->fd, s->ioas, ro, 0, PAGE, &iova, FIXED | RW),
+		     EACCES);
+	assert_ok(map_file(s->fd, s->ioas, ro, 0, PAGE, &iova,
+			   FIXED | PVFIO_IOAS_MAP_READABLE));
+	close(ro);
+
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, &unmapped));
+	assert_int_equal(unmapped, 11 * PAGE);
+	munmap(view, 16 * PAGE);
+	close(mfd);
+	assert_int_equal(pvfio_vmlck_kb(), lck0);
+	assert_no_new_pins(s);
+}
+
+/*
+ * One map call per physically contiguous run: two hugetlbfs pages take at
+ * most two calls; with huge pages off, one call per 4 KiB page.
+ */
+static void test_contiguous_runs_one_call(void **state)
+{
+	struct ioas_state *s = *state;
+	size_t len = 4 * MiB;
+	uint64_t iova = 0x4000000, calls;
+	uint32_t ioas2, mock2;
+	struct pvfio_option opt = {
+		.size = sizeof(opt), .option_id = PVFIO_OPTION_HUGE_PAGES,
+		.op = PVFIO_OPTION_OP_SET,
+	};
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
+	char *big;
+
+	assert_non_null(f);
+	fputs("4", f);
+	fclose(f);
+	big = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	assert_true(big != MAP_FAILED);
+	memset(big, 1, len);
+
+	calls = pvfio_mock_map_calls(s->fd, s->mock);
+	assert_ok(pvfio_map(s->fd, s->ioas, big, len, &iova, FIXED | RW));
+	assert_in_range(pvfio_mock_map_calls(s->fd, s->mock) - calls, 1, 2);
+	assert_ok(pvfio_check_map(s->fd, s->mock, iova, big, len));
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, NULL));
+
+	assert_ok(pvfio_ioas_alloc(s->fd, &ioas2));
+	opt.object_id = ioas2;
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_OPTION, &opt));
+	assert_ok(pvfio_mock_device(s->fd, ioas2, &mock2));
+	calls = pvfio_mock_map_calls(s->fd, mock2);
+	assert_ok(pvfio_map(s->fd, ioas2, big, len, &iova, FIXED | RW));
+	assert_int_equal(pvfio_mock_map_calls(s->fd, mock2) - calls,
+			 len / PAGE);
+	assert_ok(pvfio_check_map(s->fd, mock2, iova, big, len));
+	assert_ok(pvfio_destroy(s->fd, mock2));
+	assert_ok(pvfio_destroy(s->fd, ioas2));
+	munmap(big, len);
+	assert_no_new_pins(s);
+}
+
 /* Over RLIMIT_MEMLOCK without CAP_IPC_LOCK: ENOMEM, nothing left. */
 static void test_memlock_limit(void **state)
 {
@@ -676,6 +791,8 @@ int main(void)
 		T(test_copy_write_of_read_only),
 		T(test_domain_filled_on_attach),
 		T(test_huge_pages_option),
+		T(test_map_file_memfd),
+		T(test_contiguous_runs_one_call),
 		T(test_memlock_limit),
 		T(test_memlimit_override),
 		T(test_fork_child_uses_fd),

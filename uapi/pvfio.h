@@ -50,6 +50,7 @@ enum {
 	PVFIO_CMD_DEVICE_INFO = 0xaa,
 	PVFIO_CMD_DEVICE_ATTACH = 0xab,
 	PVFIO_CMD_DEVICE_DETACH = 0xac,
+	PVFIO_CMD_IOAS_MAP_FILE = 0xad,
 	PVFIO_CMD_TEST = 0xdf,
 };
 
@@ -183,6 +184,38 @@ struct pvfio_ioas_map {
 	__aligned_u64 iova;
 };
 #define PVFIO_IOAS_MAP _IO(PVFIO_TYPE, PVFIO_CMD_IOAS_MAP)
+
+/**
+ * struct pvfio_ioas_map_file - ioctl(PVFIO_IOAS_MAP_FILE)
+ * @size: sizeof(struct pvfio_ioas_map_file)
+ * @flags: enum pvfio_ioas_map_flags; READABLE and/or WRITEABLE is required
+ * @ioas_id: the IOAS
+ * @fd: a file that can be mapped shared: a memfd (as VM memory usually
+ *      is), a tmpfs or hugetlbfs file
+ * @start: page-aligned offset in the file
+ * @length: bytes to map, page aligned, within the file
+ * @iova: input with FIXED_IOVA, output otherwise
+ *
+ * MAP for a range of a file rather than of the caller's memory: the file's
+ * own pages are pinned (long-term, once), whether or not the caller has the
+ * file mapped, and charged to the caller like MAP.  WRITEABLE needs a file
+ * opened for writing.  A kernel-chosen IOVA keeps the offset of @start
+ * within huge pages.
+ *
+ * Errors: as for MAP, plus EBADF @fd is not open; EACCES WRITEABLE on a file
+ * not open for writing; ENODEV the file cannot be mapped; EFAULT the range
+ * goes past the end of the file.
+ */
+struct pvfio_ioas_map_file {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__s32 fd;
+	__aligned_u64 start;
+	__aligned_u64 length;
+	__aligned_u64 iova;
+};
+#define PVFIO_IOAS_MAP_FILE _IO(PVFIO_TYPE, PVFIO_CMD_IOAS_MAP_FILE)
 
 /**
  * struct pvfio_ioas_unmap - ioctl(PVFIO_IOAS_UNMAP)
@@ -461,6 +494,7 @@ enum pvfio_test_op {
 	PVFIO_TEST_OP_CHECK_REFS = 4,
 	PVFIO_TEST_OP_ADD_RESERVED = 5,
 	PVFIO_TEST_OP_MEMLIMIT = 6,
+	PVFIO_TEST_OP_MOCK_MAP_CALLS = 7,
 };
 
 /**
@@ -504,6 +538,17 @@ struct pvfio_test_check_map {
 	__aligned_u64 iova;
 	__aligned_u64 length;
 	__aligned_u64 uptr;
+};
+
+/**
+ * struct pvfio_test_mock_map_calls - PVFIO_TEST_OP_MOCK_MAP_CALLS
+ * @out_map_calls: map calls the mock domain of mock device @id received
+ *
+ * Shows how the IOAS fills a domain: one call per physically contiguous
+ * run, or one per page with the huge-page option off.
+ */
+struct pvfio_test_mock_map_calls {
+	__aligned_u64 out_map_calls;
 };
 
 /**
@@ -555,6 +600,7 @@ struct pvfio_test_memlimit {
  * @check_refs: PVFIO_TEST_OP_CHECK_REFS
  * @add_reserved: PVFIO_TEST_OP_ADD_RESERVED
  * @memlimit: PVFIO_TEST_OP_MEMLIMIT
+ * @mock_map_calls: PVFIO_TEST_OP_MOCK_MAP_CALLS
  * @__union_size: sizes the union so that later operations fit without
  *                changing the struct size
  *
@@ -573,6 +619,7 @@ struct pvfio_test_cmd {
 		struct pvfio_test_check_refs check_refs;
 		struct pvfio_test_add_reserved add_reserved;
 		struct pvfio_test_memlimit memlimit;
+		struct pvfio_test_mock_map_calls mock_map_calls;
 		__u8 __union_size[64];
 	};
 };
