@@ -22,6 +22,13 @@ for t in /pvfio/test_*; do
 	echo "$?" >"/tmp/results/$name.rc"
 done
 
+# The MAP/UNMAP benchmark, in the cells that ask for it (not a test).
+if grep -q 'pvfio.bench=1' /proc/cmdline && [ -x /pvfio/bench_map ]; then
+	echo "pvfio: running bench_map"
+	/pvfio/bench_map >/tmp/bench.out 2>&1
+	echo "$?" >/tmp/bench.rc
+fi
+
 acq1=$(vmstat nr_foll_pin_acquired)
 rel1=$(vmstat nr_foll_pin_released)
 
@@ -35,6 +42,10 @@ for out in /tmp/results/*.out; do
 	cat "$out"
 	echo "PVFIO-SUITE-END $name"
 done
+if [ -e /tmp/bench.out ]; then
+	cat /tmp/bench.out
+	echo "PVFIO-BENCH-RC $(cat /tmp/bench.rc)"
+fi
 echo "PVFIO-PINS acquired=$((acq1 - acq0)) released=$((rel1 - rel0))"
 if [ -e /sys/module/pvfio ]; then
 	echo "PVFIO-MODULE loaded"
