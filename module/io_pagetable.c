@@ -4,6 +4,7 @@
  * IOVAs are allowed and reserved, the alignment mappings need, and the
  * domains kept filled from the mappings.
  */
+#include <linux/highmem.h>
 #include <linux/iommu.h>
 #include <linux/log2.h>
 #include <linux/overflow.h>
@@ -561,10 +562,13 @@ static int pvfio_iopt_check_whole(struct pvfio_iopt *iopt, unsigned long iova,
  * @unmapped: bytes unmapped
  *
  * Every domain is unmapped and its IOTLB synced once before any page is
- * unpinned.
+ * unpinned.  If accesses have pins in the range, nothing is unmapped: the
+ * areas refuse new access pins from now on and -EAGAIN tells the caller to
+ * have the accesses unpin (pvfio_ioas_unmap() does) and to try again, or to
+ * give up with pvfio_iopt_allow_access().
  *
- * Return: 0, -EINVAL zero length, -EOVERFLOW, or -ENOENT nothing mapped there
- * or a mapping crosses an end of the range (nothing changed).
+ * Return: 0, -EINVAL zero length, -EOVERFLOW, -ENOENT nothing mapped there
+ * or a mapping crosses an end of the range, or -EAGAIN (nothing changed).
  */
 int pvfio_iopt_unmap(struct pvfio_iopt *iopt, unsigned long iova,
 		     unsigned long length, unsigned long *unmapped)
@@ -587,6 +591,18 @@ int pvfio_iopt_unmap(struct pvfio_iopt *iopt, unsigned long iova,
 	ret = pvfio_iopt_check_whole(iopt, iova, last);
 	if (ret)
 		goto out_unlock;
+
+	for (node = interval_tree_iter_first(&iopt->area_itree, iova, last);
+	     node; node = interval_tree_iter_next(node, iova, last))
+		if (atomic_read(&to_area(node)->num_accesses))
+			ret = -EAGAIN;
+	if (ret) {
+		for (node = interval_tree_iter_first(&iopt->area_itree, iova,
+						     last);
+		     node; node = interval_tree_iter_next(node, iova, last))
+			to_area(node)->prevent_access = true;
+		goto out_unlock;
+	}
 
 	list_for_each_entry(dom, &iopt->domains, item) {
 		iommu_iotlb_gather_init(&gather);
@@ -891,7 +907,7 @@ void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
 		if (other->domain)
 			align = max(align,
 				    1UL << __ffs(other->domain->pgsize_bitmap));
-	iopt->iova_alignment = align;
+	iopt->iova_alignment = max(align, iopt->access_alignment);
 out_unlock:
 	up_write(&iopt->iova_rwsem);
 }
@@ -913,5 +929,269 @@ int pvfio_iopt_set_huge_pages(struct pvfio_iopt *iopt, bool on)
 	else
 		iopt->huge_pages = on;
 	up_write(&iopt->iova_rwsem);
+	return ret;
+}
+
+/**
+ * pvfio_iopt_allow_access() - let accesses pin a range again
+ * @iopt: the IOVA space
+ * @iova: first IOVA of a range pvfio_iopt_unmap() refused with -EAGAIN
+ * @last: its last IOVA
+ */
+void pvfio_iopt_allow_access(struct pvfio_iopt *iopt, unsigned long iova,
+			     unsigned long last)
+{
+	struct interval_tree_node *node;
+
+	down_write(&iopt->iova_rwsem);
+	for (node = interval_tree_iter_first(&iopt->area_itree, iova, last);
+	     node; node = interval_tree_iter_next(node, iova, last))
+		to_area(node)->prevent_access = false;
+	up_write(&iopt->iova_rwsem);
+}
+
+/**
+ * pvfio_iopt_set_access_alignment() - the alignment attached accesses need
+ * @iopt: the IOVA space
+ * @align: the largest alignment of the accesses attached, 0 for none
+ *
+ * Return: 0, or -EINVAL if an existing mapping is not aligned to @align
+ * (nothing changed).
+ */
+int pvfio_iopt_set_access_alignment(struct pvfio_iopt *iopt,
+				    unsigned long align)
+{
+	struct interval_tree_node *node;
+	int ret = 0;
+
+	down_write(&iopt->iova_rwsem);
+	for (node = interval_tree_iter_first(&iopt->area_itree, 0, ULONG_MAX);
+	     node && align; node = interval_tree_iter_next(node, 0, ULONG_MAX))
+		if ((node->start | (node->last + 1)) & (align - 1))
+			ret = -EINVAL;
+	if (!ret) {
+		iopt->access_alignment = align;
+		iopt->iova_alignment = max(iopt->iova_alignment, align);
+	}
+	up_write(&iopt->iova_rwsem);
+	return ret;
+}
+
+/*
+ * Call @fn for every page of [iova, last], which must be covered by areas
+ * without a hole, with the area and the page's index in it.  Stops at the
+ * first error.
+ */
+static int pvfio_iopt_for_each_page(struct pvfio_iopt *iopt,
+				    unsigned long iova, unsigned long last,
+				    int (*fn)(struct pvfio_area *area,
+					      unsigned long index, void *arg),
+				    void *arg)
+{
+	struct interval_tree_node *node;
+	unsigned long cur = iova, i;
+	int ret;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	for (node = interval_tree_iter_first(&iopt->area_itree, iova, last);
+	     node; node = interval_tree_iter_next(node, iova, last)) {
+		unsigned long end = min(node->last, last);
+
+		if (node->start > cur)
+			return -ENOENT;
+		for (i = (cur - node->start) >> PAGE_SHIFT;
+		     i <= (end - node->start) >> PAGE_SHIFT; i++) {
+			ret = fn(to_area(node), i, arg);
+			if (ret)
+				return ret;
+		}
+		if (end == last)
+			return 0;
+		cur = end + 1;
+	}
+	return -ENOENT;
+}
+
+static struct page *area_page(struct pvfio_area *area, unsigned long index)
+{
+	return area->pages->pages[area->page_offset + index];
+}
+
+struct pvfio_pin_walk {
+	struct page **out_pages;
+	unsigned long n;
+	bool write;
+	struct pvfio_area *last_area;
+};
+
+static int pvfio_pin_check(struct pvfio_area *area, unsigned long index,
+			   void *arg)
+{
+	struct pvfio_pin_walk *w = arg;
+
+	if (area->prevent_access)
+		return -EBUSY;
+	if (w->write && !(area->prot & IOMMU_WRITE))
+		return -EPERM;
+	return 0;
+}
+
+static int pvfio_pin_take(struct pvfio_area *area, unsigned long index,
+			  void *arg)
+{
+	struct pvfio_pin_walk *w = arg;
+
+	w->out_pages[w->n++] = area_page(area, index);
+	/* Count the pin once per area it touches. */
+	if (area != w->last_area) {
+		atomic_inc(&area->num_accesses);
+		w->last_area = area;
+	}
+	return 0;
+}
+
+/**
+ * pvfio_iopt_access_pin() - hand out the pages behind an IOVA range
+ * @iopt: the IOVA space
+ * @iova: first IOVA, page aligned
+ * @last: last IOVA
+ * @out_pages: one page pointer per page of the range
+ * @write: the access will write the pages
+ *
+ * The pages are already pinned by the mappings; the access's pin keeps the
+ * mappings from being unmapped until pvfio_iopt_access_unpin().
+ *
+ * Return: 0, -ENOENT a hole, -EPERM write to a read-only mapping, -EBUSY an
+ * unmap of the range is revoking pins.
+ */
+int pvfio_iopt_access_pin(struct pvfio_iopt *iopt, unsigned long iova,
+			  unsigned long last, struct page **out_pages,
+			  bool write)
+{
+	struct pvfio_pin_walk w = { .out_pages = out_pages, .write = write };
+	int ret;
+
+	down_read(&iopt->iova_rwsem);
+	ret = pvfio_iopt_for_each_page(iopt, iova, last, pvfio_pin_check, &w);
+	if (!ret)
+		ret = pvfio_iopt_for_each_page(iopt, iova, last,
+					       pvfio_pin_take, &w);
+	up_read(&iopt->iova_rwsem);
+	return ret;
+}
+
+struct pvfio_unpin_walk {
+	bool dirty;
+	struct pvfio_area *last_area;
+};
+
+static int pvfio_unpin_one(struct pvfio_area *area, unsigned long index,
+			   void *arg)
+{
+	struct pvfio_unpin_walk *w = arg;
+
+	if (w->dirty)
+		set_page_dirty_lock(area_page(area, index));
+	if (area != w->last_area) {
+		WARN_ON(atomic_dec_if_positive(&area->num_accesses) < 0);
+		w->last_area = area;
+	}
+	return 0;
+}
+
+/**
+ * pvfio_iopt_access_unpin() - release what pvfio_iopt_access_pin() took
+ * @iopt: the IOVA space the pin was made on
+ * @iova: first IOVA of the pin
+ * @last: last IOVA of the pin
+ * @dirty: the pin was for write: mark the pages dirty
+ */
+void pvfio_iopt_access_unpin(struct pvfio_iopt *iopt, unsigned long iova,
+			     unsigned long last, bool dirty)
+{
+	struct pvfio_unpin_walk w = { .dirty = dirty };
+
+	down_read(&iopt->iova_rwsem);
+	/* The areas cannot go while the pin exists: no hole is possible. */
+	WARN_ON(pvfio_iopt_for_each_page(iopt, iova, last, pvfio_unpin_one,
+					 &w));
+	up_read(&iopt->iova_rwsem);
+}
+
+struct pvfio_rw_walk {
+	unsigned long iova;	/* of the first byte */
+	unsigned long last;	/* of the last byte */
+	char *data;
+	bool write;
+	unsigned long cur;	/* IOVA of the page being copied */
+};
+
+static int pvfio_rw_check(struct pvfio_area *area, unsigned long index,
+			  void *arg)
+{
+	struct pvfio_rw_walk *w = arg;
+
+	if (w->write && !(area->prot & IOMMU_WRITE))
+		return -EPERM;
+	return 0;
+}
+
+static int pvfio_rw_page(struct pvfio_area *area, unsigned long index,
+			 void *arg)
+{
+	struct pvfio_rw_walk *w = arg;
+	unsigned long page_iova = area->node.start + (index << PAGE_SHIFT);
+	unsigned long from = max(page_iova, w->iova);
+	unsigned long to = min(page_iova + PAGE_SIZE - 1, w->last);
+	struct page *page = area_page(area, index);
+	char *va;
+
+	va = kmap_local_page(page);
+	if (w->write)
+		memcpy(va + (from - page_iova), w->data + (from - w->iova),
+		       to - from + 1);
+	else
+		memcpy(w->data + (from - w->iova), va + (from - page_iova),
+		       to - from + 1);
+	kunmap_local(va);
+	if (w->write)
+		set_page_dirty_lock(page);
+	return 0;
+}
+
+/**
+ * pvfio_iopt_rw() - copy between a kernel buffer and an IOVA range
+ * @iopt: the IOVA space
+ * @iova: first IOVA, any alignment
+ * @data: kernel buffer
+ * @length: bytes, non-zero
+ * @write: copy @data to the IOVA range (needs writable mappings)
+ *
+ * Works from any process context, kernel threads included: the pages are
+ * pinned by the mappings, and held mapped by the read lock.
+ *
+ * Return: 0, -ENOENT a hole, -EPERM a write into a read-only mapping
+ * (nothing written), -EOVERFLOW.
+ */
+int pvfio_iopt_rw(struct pvfio_iopt *iopt, unsigned long iova, void *data,
+		  size_t length, bool write)
+{
+	struct pvfio_rw_walk w = { .iova = iova, .data = data, .write = write };
+	int ret;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &w.last))
+		return -EOVERFLOW;
+
+	down_read(&iopt->iova_rwsem);
+	/* Check every page's permission before copying anything. */
+	ret = pvfio_iopt_for_each_page(iopt, iova & PAGE_MASK, w.last,
+				       pvfio_rw_check, &w);
+	if (!ret)
+		ret = pvfio_iopt_for_each_page(iopt, iova & PAGE_MASK, w.last,
+					       pvfio_rw_page, &w);
+	up_read(&iopt->iova_rwsem);
 	return ret;
 }

@@ -7,6 +7,9 @@
 
 #include "pvfio_private.h"
 
+/* Callback rounds before an UNMAP blocked by access pins gives up. */
+#define PVFIO_UNMAP_ROUNDS 8
+
 int pvfio_ioas_alloc_ioctl(struct pvfio_ucmd *ucmd)
 {
 	struct pvfio_ioas_alloc *cmd = ucmd->cmd;
@@ -22,6 +25,8 @@ int pvfio_ioas_alloc_ioctl(struct pvfio_ucmd *ucmd)
 		return PTR_ERR(obj);
 	ioas = container_of(obj, struct pvfio_ioas, obj);
 	pvfio_iopt_init(&ioas->iopt);
+	mutex_init(&ioas->access_lock);
+	xa_init_flags(&ioas->accesses, XA_FLAGS_ALLOC);
 
 	cmd->out_ioas_id = obj->id;
 	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
@@ -31,7 +36,7 @@ int pvfio_ioas_alloc_ioctl(struct pvfio_ucmd *ucmd)
 	return 0;
 
 err_abort:
-	pvfio_iopt_destroy(&ioas->iopt);
+	pvfio_ioas_destroy(obj);
 	pvfio_object_abort(ucmd->ctx, obj);
 	return ret;
 }
@@ -40,7 +45,44 @@ void pvfio_ioas_destroy(struct pvfio_object *obj)
 {
 	struct pvfio_ioas *ioas = container_of(obj, struct pvfio_ioas, obj);
 
+	/* Attached accesses hold the IOAS: none can be left. */
+	WARN_ON(!xa_empty(&ioas->accesses));
+	xa_destroy(&ioas->accesses);
+	mutex_destroy(&ioas->access_lock);
 	pvfio_iopt_destroy(&ioas->iopt);
+}
+
+/**
+ * pvfio_ioas_unmap_range() - unmap, first revoking access pins in the range
+ * @ioas: the IOAS
+ * @iova: start
+ * @length: bytes (ULONG_MAX with @iova 0: everything)
+ * @unmapped: bytes unmapped
+ *
+ * While accesses hold pins in the range, new pins there fail; each access
+ * holding some is called back once per round with the whole range, and the
+ * unmap is tried again.  After a bounded number of rounds it gives up.
+ *
+ * Return: as pvfio_iopt_unmap(), or -EDEADLOCK if accesses kept their pins
+ * (nothing unmapped, pins allowed again).
+ */
+int pvfio_ioas_unmap_range(struct pvfio_ioas *ioas, unsigned long iova,
+			   unsigned long length, unsigned long *unmapped)
+{
+	unsigned long last = iova + length - 1;
+	int round, ret;
+
+	for (round = 0; ; round++) {
+		ret = pvfio_iopt_unmap(&ioas->iopt, iova, length, unmapped);
+		if (ret != -EAGAIN)
+			return ret;
+		pvfio_ioas_notify_accesses(ioas, iova, last,
+					   round == PVFIO_UNMAP_ROUNDS);
+		if (round == PVFIO_UNMAP_ROUNDS)
+			break;
+	}
+	pvfio_iopt_allow_access(&ioas->iopt, iova, last);
+	return -EDEADLOCK;
 }
 
 int pvfio_ioas_iova_ranges(struct pvfio_ucmd *ucmd)
@@ -129,7 +171,7 @@ static int pvfio_map_pages(struct pvfio_ucmd *ucmd, struct pvfio_ioas *ioas,
 	ret = pvfio_ucmd_respond(ucmd, cmd_len);
 	/* Userspace cannot learn the IOVA: take the mapping back. */
 	if (ret)
-		pvfio_iopt_unmap(&ioas->iopt, iova, len, &unmapped);
+		pvfio_ioas_unmap_range(ioas, iova, len, &unmapped);
 	return ret;
 }
 
@@ -210,15 +252,15 @@ int pvfio_ioas_unmap(struct pvfio_ucmd *ucmd)
 		return PTR_ERR(ioas);
 
 	if (cmd->iova == 0 && cmd->length == U64_MAX) {
-		ret = pvfio_iopt_unmap(&ioas->iopt, 0, ULONG_MAX, &unmapped);
+		ret = pvfio_ioas_unmap_range(ioas, 0, ULONG_MAX, &unmapped);
 		/* Unmapping everything of an empty IOAS is not an error. */
 		if (ret == -ENOENT)
 			ret = 0;
 	} else if (cmd->iova > ULONG_MAX || cmd->length > ULONG_MAX) {
 		ret = -EOVERFLOW;
 	} else {
-		ret = pvfio_iopt_unmap(&ioas->iopt, cmd->iova, cmd->length,
-				       &unmapped);
+		ret = pvfio_ioas_unmap_range(ioas, cmd->iova, cmd->length,
+					     &unmapped);
 	}
 	if (ret)
 		goto out_put;
@@ -265,7 +307,7 @@ int pvfio_ioas_copy(struct pvfio_ucmd *ucmd)
 	if (ret) {
 		unsigned long unmapped;
 
-		pvfio_iopt_unmap(&dst->iopt, dst_iova, cmd->length, &unmapped);
+		pvfio_ioas_unmap_range(dst, dst_iova, cmd->length, &unmapped);
 	}
 out_put_dst:
 	pvfio_object_put(&dst->obj);

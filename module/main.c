@@ -28,6 +28,8 @@ MODULE_PARM_DESC(enable_test_ops,
 atomic64_t pvfio_nr_contexts = ATOMIC64_INIT(0);
 atomic64_t pvfio_nr_objects = ATOMIC64_INIT(0);
 atomic64_t pvfio_nr_pinned_pages = ATOMIC64_INIT(0);
+atomic64_t pvfio_nr_accesses = ATOMIC64_INIT(0);
+atomic64_t pvfio_nr_access_pins = ATOMIC64_INIT(0);
 
 /**
  * pvfio_object_alloc() - allocate an object and reserve its ID
@@ -207,10 +209,42 @@ static int pvfio_fops_open(struct inode *inode, struct file *filp)
 	if (!ctx)
 		return -ENOMEM;
 	xa_init_flags(&ctx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	mutex_init(&ctx->accesses_lock);
+	INIT_LIST_HEAD(&ctx->accesses);
 	ctx->file = filp;
 	filp->private_data = ctx;
 	atomic64_inc(&pvfio_nr_contexts);
 	return nonseekable_open(inode, filp);
+}
+
+/*
+ * Destroy the accesses still on a closing context: userspace ones whose fd
+ * is still open (the fd then fails with ENODEV).  In-kernel consumers hold
+ * the context's file until they destroyed theirs, so any found is a bug.
+ */
+static void pvfio_ctx_destroy_accesses(struct pvfio_ctx *ctx)
+{
+	struct pvfio_access *access;
+	struct pvfio_uaccess *ua;
+
+	for (;;) {
+		ua = NULL;
+		mutex_lock(&ctx->accesses_lock);
+		access = list_first_entry_or_null(&ctx->accesses,
+						  struct pvfio_access,
+						  ctx_item);
+		if (access && access->user)
+			ua = pvfio_uaccess_ctx_gone(access, ctx);
+		mutex_unlock(&ctx->accesses_lock);
+		if (!access)
+			return;
+		if (ua)
+			pvfio_uaccess_kill_put(ua);
+		else if (!WARN_ON(1))
+			return;
+		else
+			pvfio_access_destroy(access);
+	}
 }
 
 static int pvfio_fops_release(struct inode *inode, struct file *filp)
@@ -219,6 +253,9 @@ static int pvfio_fops_release(struct inode *inode, struct file *filp)
 	struct pvfio_object *obj;
 	unsigned long index;
 	bool progress;
+
+	/* Accesses hold the IOASes they are attached to: they go first. */
+	pvfio_ctx_destroy_accesses(ctx);
 
 	/*
 	 * No ioctl can run any more, but objects hold references on the
@@ -239,6 +276,7 @@ static int pvfio_fops_release(struct inode *inode, struct file *filp)
 			break;
 	}
 	xa_destroy(&ctx->objects);
+	mutex_destroy(&ctx->accesses_lock);
 	kfree(ctx);
 	atomic64_dec(&pvfio_nr_contexts);
 	return 0;
@@ -259,6 +297,12 @@ union pvfio_ucmd_buffer {
 	struct pvfio_device_info info;
 	struct pvfio_device_attach attach;
 	struct pvfio_device_detach detach;
+	struct pvfio_access_create access_create;
+	struct pvfio_access_pin access_pin;
+	struct pvfio_access_unpin access_unpin;
+	struct pvfio_access_rw access_rw;
+	struct pvfio_access_ioas access_ioas;
+	struct pvfio_access_detach access_detach;
 	struct pvfio_test_cmd test;
 };
 
@@ -268,6 +312,7 @@ union pvfio_ucmd_buffer {
  * @min_size: offsetofend() of its last mandatory field
  * @ioctl_num: the full ioctl number
  * @test_only: exists only with enable_test_ops=1
+ * @on_access: a command of access fds, not of /dev/pvfio
  * @execute: the handler
  */
 struct pvfio_ioctl_op {
@@ -275,10 +320,11 @@ struct pvfio_ioctl_op {
 	unsigned int min_size;
 	unsigned int ioctl_num;
 	bool test_only;
+	bool on_access;
 	int (*execute)(struct pvfio_ucmd *ucmd);
 };
 
-#define PVFIO_IOCTL(_ioctl, _fn, _struct, _last, _test)			\
+#define __PVFIO_IOCTL(_ioctl, _fn, _struct, _last, _test, _access)	\
 	[_IOC_NR(_ioctl) - PVFIO_CMD_BASE] = {				\
 		.size = sizeof(_struct) +				\
 			BUILD_BUG_ON_ZERO(sizeof(union pvfio_ucmd_buffer) < \
@@ -286,8 +332,13 @@ struct pvfio_ioctl_op {
 		.min_size = offsetofend(_struct, _last),		\
 		.ioctl_num = _ioctl,					\
 		.test_only = _test,					\
+		.on_access = _access,					\
 		.execute = _fn,						\
 	}
+#define PVFIO_IOCTL(_ioctl, _fn, _struct, _last, _test)			\
+	__PVFIO_IOCTL(_ioctl, _fn, _struct, _last, _test, false)
+#define PVFIO_ACCESS_IOCTL(_ioctl, _fn, _struct, _last)			\
+	__PVFIO_IOCTL(_ioctl, _fn, _struct, _last, false, true)
 
 static const struct pvfio_ioctl_op pvfio_ioctl_ops[] = {
 	PVFIO_IOCTL(PVFIO_DESTROY, pvfio_destroy, struct pvfio_destroy, id,
@@ -318,17 +369,45 @@ static const struct pvfio_ioctl_op pvfio_ioctl_ops[] = {
 		    struct pvfio_device_attach, __reserved, false),
 	PVFIO_IOCTL(PVFIO_DEVICE_DETACH, pvfio_device_detach,
 		    struct pvfio_device_detach, dev_id, false),
+	PVFIO_IOCTL(PVFIO_ACCESS_CREATE, pvfio_access_create_ioctl,
+		    struct pvfio_access_create, out_fd, false),
+	PVFIO_ACCESS_IOCTL(PVFIO_ACCESS_PIN, pvfio_uaccess_pin,
+			   struct pvfio_access_pin, __reserved),
+	PVFIO_ACCESS_IOCTL(PVFIO_ACCESS_UNPIN, pvfio_uaccess_unpin,
+			   struct pvfio_access_unpin, pin_id),
+	PVFIO_ACCESS_IOCTL(PVFIO_ACCESS_RW, pvfio_uaccess_rw,
+			   struct pvfio_access_rw, data),
+	PVFIO_ACCESS_IOCTL(PVFIO_ACCESS_ATTACH, pvfio_uaccess_attach,
+			   struct pvfio_access_ioas, ioas_id),
+	PVFIO_ACCESS_IOCTL(PVFIO_ACCESS_REPLACE, pvfio_uaccess_replace,
+			   struct pvfio_access_ioas, ioas_id),
+	PVFIO_ACCESS_IOCTL(PVFIO_ACCESS_DETACH, pvfio_uaccess_detach,
+			   struct pvfio_access_detach, __reserved),
 	PVFIO_IOCTL(PVFIO_TEST, pvfio_test_ioctl, struct pvfio_test_cmd,
 		    __reserved, true),
 };
 
-static long pvfio_fops_ioctl(struct file *filp, unsigned int cmd,
-			     unsigned long arg)
+/**
+ * pvfio_ioctl_dispatch() - run one command under the ABI rules
+ * @ctx: the context
+ * @uaccess: the access fd's state for an access fd command, or NULL
+ * @cmd: the ioctl number
+ * @arg: the user pointer to the command struct
+ *
+ * Enforces uapi/pvfio.h's rules for every command of /dev/pvfio and of
+ * access fds alike: unknown number or a command of the other kind of file
+ * -ENOTTY, short struct -EINVAL, non-zero tail -E2BIG.
+ *
+ * Return: the command's result.
+ */
+long pvfio_ioctl_dispatch(struct pvfio_ctx *ctx, struct pvfio_uaccess *uaccess,
+			  unsigned int cmd, unsigned long arg)
 {
 	const struct pvfio_ioctl_op *op;
 	union pvfio_ucmd_buffer buf;
 	struct pvfio_ucmd ucmd = {
-		.ctx = filp->private_data,
+		.ctx = ctx,
+		.uaccess = uaccess,
 		.ubuffer = (void __user *)arg,
 		.cmd = &buf,
 	};
@@ -339,7 +418,8 @@ static long pvfio_fops_ioctl(struct file *filp, unsigned int cmd,
 	    nr - PVFIO_CMD_BASE >= ARRAY_SIZE(pvfio_ioctl_ops))
 		return -ENOTTY;
 	op = &pvfio_ioctl_ops[nr - PVFIO_CMD_BASE];
-	if (op->ioctl_num != cmd || !op->execute)
+	if (op->ioctl_num != cmd || !op->execute ||
+	    op->on_access != !!uaccess)
 		return -ENOTTY;
 	if (op->test_only && !pvfio_enable_test_ops)
 		return -ENOTTY;
@@ -354,6 +434,12 @@ static long pvfio_fops_ioctl(struct file *filp, unsigned int cmd,
 	if (ret)
 		return ret;
 	return op->execute(&ucmd);
+}
+
+static long pvfio_fops_ioctl(struct file *filp, unsigned int cmd,
+			     unsigned long arg)
+{
+	return pvfio_ioctl_dispatch(filp->private_data, NULL, cmd, arg);
 }
 
 static const struct file_operations pvfio_fops = {
@@ -434,6 +520,8 @@ static void __exit pvfio_exit(void)
 	pvfio_pci_driver_unregister();
 	WARN_ON(atomic64_read(&pvfio_nr_objects));
 	WARN_ON(atomic64_read(&pvfio_nr_pinned_pages));
+	WARN_ON(atomic64_read(&pvfio_nr_accesses));
+	WARN_ON(atomic64_read(&pvfio_nr_access_pins));
 }
 
 module_init(pvfio_init);

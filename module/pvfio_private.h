@@ -8,6 +8,8 @@
  *
  *   device_lock(&pdev->dev)             (driver core, held around remove)
  *     pvfio_pci_dev.lock                (a device's binding and attachment)
+ *       pvfio_access.lock                (see access.c for its part)
+ *         pvfio_ioas.access_lock
  *       pvfio_iopt.iova_rwsem            (one IOAS: areas, domains, ranges)
  *         mm->mmap_lock                  (charging pinned pages)
  *         pvfio_ctx.objects xa_lock      (spinlock, a leaf)
@@ -28,12 +30,14 @@
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 #include "../uapi/pvfio.h"
 
 struct file;
 struct pvfio_ctx;
+struct pvfio_uaccess;
 
 enum pvfio_object_type {
 	PVFIO_OBJ_NONE,
@@ -69,16 +73,22 @@ struct pvfio_object {
  * @objects: ID -> struct pvfio_object; a reserved, unpublished ID holds
  *           XA_ZERO_ENTRY so lookups do not see it
  * @test_memlimit: PVFIO_TEST_OP_MEMLIMIT's pinned-page limit, 0 if unset
+ * @accesses_lock: protects @accesses
+ * @accesses: the context's accesses (struct pvfio_access.ctx_item); they are
+ *            not in @objects: their creator owns them
  */
 struct pvfio_ctx {
 	struct file *file;
 	struct xarray objects;
 	unsigned long test_memlimit;
+	struct mutex accesses_lock;
+	struct list_head accesses;
 };
 
 /**
  * struct pvfio_ucmd - one ioctl in flight
  * @ctx: the context the ioctl runs on
+ * @uaccess: for a command on an access fd, its state; NULL otherwise
  * @ubuffer: userspace address of the command struct
  * @user_size: the size userspace claimed in the struct's first field
  * @cmd: the kernel's copy of the struct, at least the kernel's size, with
@@ -86,12 +96,15 @@ struct pvfio_ctx {
  */
 struct pvfio_ucmd {
 	struct pvfio_ctx *ctx;
+	struct pvfio_uaccess *uaccess;
 	void __user *ubuffer;
 	u32 user_size;
 	void *cmd;
 };
 
 int pvfio_ucmd_respond(struct pvfio_ucmd *ucmd, size_t cmd_len);
+long pvfio_ioctl_dispatch(struct pvfio_ctx *ctx, struct pvfio_uaccess *uaccess,
+			  unsigned int cmd, unsigned long arg);
 
 /* Object table, main.c */
 struct pvfio_object *pvfio_object_alloc(struct pvfio_ctx *ctx, size_t size,
@@ -129,6 +142,8 @@ static inline void pvfio_object_hold(struct pvfio_object *obj)
 extern atomic64_t pvfio_nr_contexts;
 extern atomic64_t pvfio_nr_objects;
 extern atomic64_t pvfio_nr_pinned_pages;
+extern atomic64_t pvfio_nr_accesses;
+extern atomic64_t pvfio_nr_access_pins;
 
 /*
  * The IOVA space of an IOAS, io_pagetable.c.
@@ -187,6 +202,10 @@ struct pvfio_domain {
  * @page_offset: index in @pages of the page at @node.start
  * @prot: IOMMU_READ and/or IOMMU_WRITE
  * @unpin_item: queues an unmapped area until the IOTLBs are synced
+ * @num_accesses: access pins overlapping the area; changed with
+ *                pvfio_iopt.iova_rwsem held for read, so an UNMAP holding
+ *                it for write sees a stable count
+ * @prevent_access: an UNMAP is revoking access pins here: new pins fail
  */
 struct pvfio_area {
 	struct interval_tree_node node;
@@ -194,6 +213,8 @@ struct pvfio_area {
 	unsigned long page_offset;
 	int prot;
 	struct list_head unpin_item;
+	atomic_t num_accesses;
+	bool prevent_access;
 };
 
 /**
@@ -203,7 +224,10 @@ struct pvfio_area {
  * @allowed_itree: ranges ALLOW_IOVAS permits; empty means all of them
  * @reserved_itree: ranges nothing may be mapped at (struct pvfio_reserved)
  * @domains: page tables kept filled from @area_itree (struct pvfio_domain)
- * @iova_alignment: alignment every mapping's IOVA and length must have
+ * @iova_alignment: alignment every mapping's IOVA and length must have:
+ *                  the largest of PAGE_SIZE, the domains' smallest page
+ *                  size and @access_alignment
+ * @access_alignment: the largest alignment an attached access needs
  * @huge_pages: map contiguous runs with one call (PVFIO_OPTION_HUGE_PAGES)
  */
 struct pvfio_iopt {
@@ -213,6 +237,7 @@ struct pvfio_iopt {
 	struct rb_root_cached reserved_itree;
 	struct list_head domains;
 	unsigned long iova_alignment;
+	unsigned long access_alignment;
 	bool huge_pages;
 };
 
@@ -249,6 +274,17 @@ int pvfio_iopt_add_domain(struct pvfio_iopt *iopt, struct pvfio_domain *dom);
 void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
 			      struct pvfio_domain *dom);
 int pvfio_iopt_set_huge_pages(struct pvfio_iopt *iopt, bool on);
+void pvfio_iopt_allow_access(struct pvfio_iopt *iopt, unsigned long iova,
+			     unsigned long last);
+int pvfio_iopt_set_access_alignment(struct pvfio_iopt *iopt,
+				    unsigned long align);
+int pvfio_iopt_access_pin(struct pvfio_iopt *iopt, unsigned long iova,
+			  unsigned long last, struct page **out_pages,
+			  bool write);
+void pvfio_iopt_access_unpin(struct pvfio_iopt *iopt, unsigned long iova,
+			     unsigned long last, bool dirty);
+int pvfio_iopt_rw(struct pvfio_iopt *iopt, unsigned long iova, void *data,
+		  size_t length, bool write);
 
 /*
  * IOAS, ioas.c
@@ -258,11 +294,58 @@ int pvfio_iopt_set_huge_pages(struct pvfio_iopt *iopt, bool on);
  * struct pvfio_ioas - an I/O address space object
  * @obj: object header
  * @iopt: its IOVA space
+ * @access_lock: protects @accesses
+ * @accesses: the accesses attached (during a replace, also the accesses
+ *            leaving), struct pvfio_access
  */
 struct pvfio_ioas {
 	struct pvfio_object obj;
 	struct pvfio_iopt iopt;
+	struct mutex access_lock;
+	struct xarray accesses;
 };
+
+/**
+ * struct pvfio_access - an access object (access.c)
+ * @ctx: its context
+ * @ops: the consumer's callbacks
+ * @data: the consumer's cookie
+ * @iova_alignment: what the consumer needs of mappings
+ * @user: driven by userspace through an access fd: its misbehaviour is
+ *        not a kernel bug and earns no WARN
+ * @warned: the one WARN for keeping pins was given
+ * @ctx_item: in pvfio_ctx.accesses
+ * @lock: protects @ioas, @ioas_index, @busy and pin creation
+ * @ioas: the IOAS attached to, held; NULL when detached
+ * @ioas_index: its index in @ioas->accesses
+ * @busy: an attach, detach, replace or destroy is running
+ * @pins_lock: protects @pins
+ * @pins: struct pvfio_pin_rec by IOVA
+ * @notifying: unmap callbacks running
+ * @wq: woken when @notifying drops to zero
+ */
+struct pvfio_access {
+	struct pvfio_ctx *ctx;
+	const struct pvfio_access_ops *ops;
+	void *data;
+	unsigned long iova_alignment;
+	bool user;
+	bool warned;
+	struct list_head ctx_item;
+	struct mutex lock;
+	struct pvfio_ioas *ioas;
+	u32 ioas_index;
+	bool busy;
+	spinlock_t pins_lock;
+	struct rb_root_cached pins;
+	atomic_t notifying;
+	wait_queue_head_t wq;
+};
+
+void pvfio_ioas_notify_accesses(struct pvfio_ioas *ioas, unsigned long iova,
+				unsigned long last, bool final);
+int pvfio_ioas_unmap_range(struct pvfio_ioas *ioas, unsigned long iova,
+			   unsigned long length, unsigned long *unmapped);
 
 static inline struct pvfio_ioas *pvfio_get_ioas(struct pvfio_ctx *ctx, u32 id)
 {
@@ -343,6 +426,17 @@ int pvfio_device_info(struct pvfio_ucmd *ucmd);
 int pvfio_device_attach(struct pvfio_ucmd *ucmd);
 int pvfio_device_detach(struct pvfio_ucmd *ucmd);
 void pvfio_device_destroy(struct pvfio_object *obj);
+int pvfio_access_create_ioctl(struct pvfio_ucmd *ucmd);
+int pvfio_uaccess_pin(struct pvfio_ucmd *ucmd);
+int pvfio_uaccess_unpin(struct pvfio_ucmd *ucmd);
+int pvfio_uaccess_rw(struct pvfio_ucmd *ucmd);
+int pvfio_uaccess_attach(struct pvfio_ucmd *ucmd);
+int pvfio_uaccess_replace(struct pvfio_ucmd *ucmd);
+int pvfio_uaccess_detach(struct pvfio_ucmd *ucmd);
+int pvfio_uaccess_set_stubborn(int fd, bool stubborn);
+struct pvfio_uaccess *pvfio_uaccess_ctx_gone(struct pvfio_access *access,
+					     struct pvfio_ctx *ctx);
+void pvfio_uaccess_kill_put(struct pvfio_uaccess *ua);
 int pvfio_pci_driver_register(void);
 void pvfio_pci_driver_unregister(void);
 

@@ -254,6 +254,8 @@ static int pvfio_test_stats(struct pvfio_ucmd *ucmd, struct pvfio_test_cmd *cmd)
 	cmd->stats.out_contexts = atomic64_read(&pvfio_nr_contexts);
 	cmd->stats.out_objects = atomic64_read(&pvfio_nr_objects);
 	cmd->stats.out_pinned_pages = atomic64_read(&pvfio_nr_pinned_pages);
+	cmd->stats.out_accesses = atomic64_read(&pvfio_nr_accesses);
+	cmd->stats.out_access_pins = atomic64_read(&pvfio_nr_access_pins);
 	return pvfio_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
@@ -275,6 +277,11 @@ int pvfio_test_ioctl(struct pvfio_ucmd *ucmd)
 		return pvfio_test_check_refs(cmd);
 	case PVFIO_TEST_OP_ADD_RESERVED:
 		return pvfio_test_add_reserved(ucmd, cmd);
+	case PVFIO_TEST_OP_ACCESS_STUBBORN:
+		if (cmd->access_stubborn.stubborn > 1)
+			return -EINVAL;
+		return pvfio_uaccess_set_stubborn(cmd->access_stubborn.access_fd,
+						  cmd->access_stubborn.stubborn);
 	case PVFIO_TEST_OP_MOCK_MAP_CALLS:
 		return pvfio_test_mock_map_calls(ucmd, cmd);
 	case PVFIO_TEST_OP_MEMLIMIT:

@@ -51,6 +51,14 @@ enum {
 	PVFIO_CMD_DEVICE_ATTACH = 0xab,
 	PVFIO_CMD_DEVICE_DETACH = 0xac,
 	PVFIO_CMD_IOAS_MAP_FILE = 0xad,
+	PVFIO_CMD_ACCESS_CREATE = 0xae,
+	/* Commands on an access file descriptor. */
+	PVFIO_CMD_ACCESS_PIN = 0xc0,
+	PVFIO_CMD_ACCESS_UNPIN = 0xc1,
+	PVFIO_CMD_ACCESS_RW = 0xc2,
+	PVFIO_CMD_ACCESS_ATTACH = 0xc3,
+	PVFIO_CMD_ACCESS_REPLACE = 0xc4,
+	PVFIO_CMD_ACCESS_DETACH = 0xc5,
 	PVFIO_CMD_TEST = 0xdf,
 };
 
@@ -481,6 +489,193 @@ struct pvfio_device_detach {
 };
 #define PVFIO_DEVICE_DETACH _IO(PVFIO_TYPE, PVFIO_CMD_DEVICE_DETACH)
 
+/**
+ * struct pvfio_access_create - ioctl(PVFIO_ACCESS_CREATE)
+ * @size: sizeof(struct pvfio_access_create)
+ * @flags: must be 0
+ * @ioas_id: IOAS to attach the access to, or 0 to create it detached
+ * @iova_alignment: alignment the access needs of every mapping (a power of
+ *                  two, at least the page size), 0 for the page size
+ * @event_queue_len: unmap events kept for read() before overflowing, 0 for
+ *                   the default (64), at most 4096
+ * @out_fd: output, the access file descriptor (close-on-exec)
+ *
+ * Create an access, the consumer an emulated device uses: through the
+ * returned file descriptor userspace PINs IOVA ranges of the IOAS, UNPINs
+ * them, copies to and from IOVA (RW), ATTACHes, REPLACEs and DETACHes, and
+ * read()s unmap events (poll() says when there are some).
+ *
+ * When an UNMAP of the IOAS, a DETACH or a REPLACE takes away a range the
+ * access has pinned, the access revokes (unpins) its pins inside the range
+ * and queues a struct pvfio_access_event naming the range and the pin IDs
+ * it revoked.  If the queue is full, the events are counted and read()
+ * returns a PVFIO_ACCESS_EVENT_OVERFLOW event with the count first.
+ *
+ * The access is destroyed when its fd is closed; when the context is closed
+ * first, the access is destroyed with it and its fd fails with ENODEV.
+ *
+ * Errors: ENOENT no such IOAS; EINVAL bad alignment or queue length, or a
+ * mapping of the IOAS not aligned to @iova_alignment; EOPNOTSUPP non-zero
+ * @flags; EMFILE; ENOMEM.
+ */
+struct pvfio_access_create {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 iova_alignment;
+	__u32 event_queue_len;
+	__s32 out_fd;
+};
+#define PVFIO_ACCESS_CREATE _IO(PVFIO_TYPE, PVFIO_CMD_ACCESS_CREATE)
+
+/**
+ * enum pvfio_access_flags - flags of PIN and RW
+ * @PVFIO_ACCESS_RW_WRITE: PIN: the pages will be written (needs WRITEABLE
+ *                         mappings; they are marked dirty on unpin); RW:
+ *                         copy from userspace to the IOVA range
+ */
+enum pvfio_access_flags {
+	PVFIO_ACCESS_RW_WRITE = 1 << 0,
+};
+
+/**
+ * struct pvfio_access_pin - ioctl(PVFIO_ACCESS_PIN) on an access fd
+ * @size: sizeof(struct pvfio_access_pin)
+ * @flags: enum pvfio_access_flags
+ * @iova: first IOVA, page aligned
+ * @length: bytes, page aligned, at most 1 GiB
+ * @out_pin_id: output, the pin's ID for UNPIN and in events
+ * @__reserved: must be 0
+ *
+ * Errors: ENOENT not attached or the range is not fully mapped; EPERM WRITE
+ * on a read-only mapping; EBUSY an unmap revoking pins in the range or a
+ * replace is running; EINVAL bad alignment or length; EOVERFLOW; ENODEV the
+ * context is gone.
+ */
+struct pvfio_access_pin {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__u32 out_pin_id;
+	__u32 __reserved;
+};
+#define PVFIO_ACCESS_PIN _IO(PVFIO_TYPE, PVFIO_CMD_ACCESS_PIN)
+
+/**
+ * struct pvfio_access_unpin - ioctl(PVFIO_ACCESS_UNPIN) on an access fd
+ * @size: sizeof(struct pvfio_access_unpin)
+ * @pin_id: a pin of this access
+ *
+ * Errors: ENOENT no such pin (never made, unpinned, or revoked by an unmap);
+ * ENODEV the context is gone.
+ */
+struct pvfio_access_unpin {
+	__u32 size;
+	__u32 pin_id;
+};
+#define PVFIO_ACCESS_UNPIN _IO(PVFIO_TYPE, PVFIO_CMD_ACCESS_UNPIN)
+
+/**
+ * struct pvfio_access_rw - ioctl(PVFIO_ACCESS_RW) on an access fd
+ * @size: sizeof(struct pvfio_access_rw)
+ * @flags: enum pvfio_access_flags
+ * @iova: first IOVA, any alignment
+ * @length: bytes, non-zero, at most 1 MiB
+ * @data: user buffer
+ *
+ * Copy through the CPU between @data and the memory mapped at the IOVA
+ * range, as a device would DMA it.
+ *
+ * Errors: ENOENT not attached or not fully mapped; EPERM WRITE into a
+ * read-only mapping (nothing is written); EFAULT bad @data; EINVAL;
+ * EOVERFLOW; ENODEV the context is gone.
+ */
+struct pvfio_access_rw {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 data;
+};
+#define PVFIO_ACCESS_RW _IO(PVFIO_TYPE, PVFIO_CMD_ACCESS_RW)
+
+/**
+ * struct pvfio_access_ioas - ATTACH, REPLACE on an access fd
+ * @size: sizeof(struct pvfio_access_ioas)
+ * @ioas_id: the IOAS
+ *
+ * ioctl(PVFIO_ACCESS_ATTACH) attaches a detached access (EBUSY if
+ * attached).  ioctl(PVFIO_ACCESS_REPLACE) moves an attached access to
+ * @ioas_id: new pins fail while it runs, every pin on the old IOAS is
+ * revoked (events name the whole address space: iova 0, length U64_MAX),
+ * and on return the old IOAS can be destroyed.  Replacing onto the current
+ * IOAS does nothing; if the new IOAS cannot take the access (EINVAL, its
+ * mappings are not aligned as the access needs) the access stays usable on
+ * the old one.
+ *
+ * Errors: ENOENT no such IOAS, or REPLACE of a detached access; EBUSY
+ * ATTACH while attached, or another ATTACH/REPLACE/DETACH is running;
+ * EINVAL; ENODEV the context is gone.
+ */
+struct pvfio_access_ioas {
+	__u32 size;
+	__u32 ioas_id;
+};
+#define PVFIO_ACCESS_ATTACH _IO(PVFIO_TYPE, PVFIO_CMD_ACCESS_ATTACH)
+#define PVFIO_ACCESS_REPLACE _IO(PVFIO_TYPE, PVFIO_CMD_ACCESS_REPLACE)
+
+/**
+ * struct pvfio_access_detach - ioctl(PVFIO_ACCESS_DETACH) on an access fd
+ * @size: sizeof(struct pvfio_access_detach)
+ * @__reserved: must be 0
+ *
+ * Revoke every pin (events name the whole address space) and detach.
+ *
+ * Errors: ENOENT not attached; EBUSY another ATTACH/REPLACE/DETACH is
+ * running; EDEADLOCK pins could not be revoked (test operation); ENODEV.
+ */
+struct pvfio_access_detach {
+	__u32 size;
+	__u32 __reserved;
+};
+#define PVFIO_ACCESS_DETACH _IO(PVFIO_TYPE, PVFIO_CMD_ACCESS_DETACH)
+
+/**
+ * enum pvfio_access_event_type - what read() on an access fd returns
+ * @PVFIO_ACCESS_EVENT_UNMAP: the range went away; @pin_ids were revoked
+ * @PVFIO_ACCESS_EVENT_OVERFLOW: @lost events did not fit in the queue
+ */
+enum pvfio_access_event_type {
+	PVFIO_ACCESS_EVENT_UNMAP = 1,
+	PVFIO_ACCESS_EVENT_OVERFLOW = 2,
+};
+
+#define PVFIO_ACCESS_EVENT_PINS 8
+
+/**
+ * struct pvfio_access_event - one event read() from an access fd
+ * @type: enum pvfio_access_event_type
+ * @nr_pins: entries used in @pin_ids
+ * @iova: first IOVA of the range
+ * @length: bytes in the range; U64_MAX with @iova 0 is the whole space
+ * @lost: for OVERFLOW, the number of events dropped
+ * @pin_ids: pins revoked; a range that revoked more pins comes as several
+ *           events
+ *
+ * read() returns whole events only (EINVAL for a buffer smaller than one),
+ * blocks unless O_NONBLOCK (EAGAIN), and returns ENODEV once the context
+ * is gone and no event is left.
+ */
+struct pvfio_access_event {
+	__u32 type;
+	__u32 nr_pins;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 lost;
+	__u32 pin_ids[PVFIO_ACCESS_EVENT_PINS];
+};
+
 /*
  * Test operations.  They exist only while the module is loaded with
  * enable_test_ops=1; otherwise PVFIO_TEST fails with ENOTTY like any unknown
@@ -495,6 +690,7 @@ enum pvfio_test_op {
 	PVFIO_TEST_OP_ADD_RESERVED = 5,
 	PVFIO_TEST_OP_MEMLIMIT = 6,
 	PVFIO_TEST_OP_MOCK_MAP_CALLS = 7,
+	PVFIO_TEST_OP_ACCESS_STUBBORN = 8,
 };
 
 /**
@@ -502,11 +698,26 @@ enum pvfio_test_op {
  * @out_contexts: open /dev/pvfio files, module wide (including the caller's)
  * @out_objects: live objects, module wide
  * @out_pinned_pages: pages pinned by pvfio, module wide
+ * @out_accesses: live accesses, module wide
+ * @out_access_pins: pins accesses hold, module wide
  */
 struct pvfio_test_stats {
 	__aligned_u64 out_contexts;
 	__aligned_u64 out_objects;
 	__aligned_u64 out_pinned_pages;
+	__aligned_u64 out_accesses;
+	__aligned_u64 out_access_pins;
+};
+
+/**
+ * struct pvfio_test_access_stubborn - PVFIO_TEST_OP_ACCESS_STUBBORN
+ * @access_fd: an access fd of the caller
+ * @stubborn: 1: the access keeps its pins when asked to unpin (unmaps of
+ *            its pins then fail with EDEADLOCK); 0: back to normal
+ */
+struct pvfio_test_access_stubborn {
+	__s32 access_fd;
+	__u32 stubborn;
 };
 
 /**
@@ -601,6 +812,7 @@ struct pvfio_test_memlimit {
  * @add_reserved: PVFIO_TEST_OP_ADD_RESERVED
  * @memlimit: PVFIO_TEST_OP_MEMLIMIT
  * @mock_map_calls: PVFIO_TEST_OP_MOCK_MAP_CALLS
+ * @access_stubborn: PVFIO_TEST_OP_ACCESS_STUBBORN
  * @__union_size: sizes the union so that later operations fit without
  *                changing the struct size
  *
@@ -620,6 +832,7 @@ struct pvfio_test_cmd {
 		struct pvfio_test_add_reserved add_reserved;
 		struct pvfio_test_memlimit memlimit;
 		struct pvfio_test_mock_map_calls mock_map_calls;
+		struct pvfio_test_access_stubborn access_stubborn;
 		__u8 __union_size[64];
 	};
 };
