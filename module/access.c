@@ -97,7 +97,9 @@ void pvfio_ioas_notify_accesses(struct pvfio_ioas *ioas, unsigned long iova,
 		/* Keeps @access alive: leaving the IOAS waits for this. */
 		atomic_inc(&access->notifying);
 		mutex_unlock(&ioas->access_lock);
-		access->ops->unmap(access->data, iova, last - iova + 1);
+		/* The whole space, [0, ULONG_MAX], is length ULONG_MAX. */
+		access->ops->unmap(access->data, iova,
+				   last - iova + 1 ?: ULONG_MAX);
 		mutex_lock(&ioas->access_lock);
 		/* Under the lock: the waiter retakes it before freeing. */
 		if (atomic_dec_and_test(&access->notifying))

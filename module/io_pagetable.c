@@ -557,35 +557,32 @@ static int pvfio_iopt_check_whole(struct pvfio_iopt *iopt, unsigned long iova,
 /**
  * pvfio_iopt_unmap() - unmap whole mappings inside a range
  * @iopt: the IOVA space
- * @iova: start
- * @length: bytes; @iova 0 and @length ULONG_MAX is everything
+ * @iova: first IOVA
+ * @last: last IOVA, inclusive (ULONG_MAX with @iova 0 is everything)
  * @unmapped: bytes unmapped
  *
  * Every domain is unmapped and its IOTLB synced once before any page is
  * unpinned.  If accesses have pins in the range, nothing is unmapped: the
  * areas refuse new access pins from now on and -EAGAIN tells the caller to
- * have the accesses unpin (pvfio_ioas_unmap() does) and to try again, or to
- * give up with pvfio_iopt_allow_access().
+ * have the accesses unpin (pvfio_ioas_unmap_range() does) and to try again,
+ * or to give up with pvfio_iopt_allow_access().
  *
- * Return: 0, -EINVAL zero length, -EOVERFLOW, -ENOENT nothing mapped there
- * or a mapping crosses an end of the range, or -EAGAIN (nothing changed).
+ * Return: 0, -ENOENT nothing mapped there or a mapping crosses an end of
+ * the range, or -EAGAIN (nothing changed).
  */
 int pvfio_iopt_unmap(struct pvfio_iopt *iopt, unsigned long iova,
-		     unsigned long length, unsigned long *unmapped)
+		     unsigned long last, unsigned long *unmapped)
 {
 	struct interval_tree_node *node, *next;
 	struct iommu_iotlb_gather gather;
 	struct pvfio_area *area, *tmp;
 	struct pvfio_domain *dom;
-	unsigned long last;
 	LIST_HEAD(unpin);
 	int ret;
 
 	*unmapped = 0;
-	if (!length)
+	if (WARN_ON(last < iova))
 		return -EINVAL;
-	if (check_add_overflow(iova, length - 1, &last))
-		return -EOVERFLOW;
 
 	down_write(&iopt->iova_rwsem);
 	ret = pvfio_iopt_check_whole(iopt, iova, last);

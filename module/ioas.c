@@ -55,8 +55,8 @@ void pvfio_ioas_destroy(struct pvfio_object *obj)
 /**
  * pvfio_ioas_unmap_range() - unmap, first revoking access pins in the range
  * @ioas: the IOAS
- * @iova: start
- * @length: bytes (ULONG_MAX with @iova 0: everything)
+ * @iova: first IOVA
+ * @last: last IOVA, inclusive (ULONG_MAX with @iova 0: everything)
  * @unmapped: bytes unmapped
  *
  * While accesses hold pins in the range, new pins there fail; each access
@@ -67,13 +67,12 @@ void pvfio_ioas_destroy(struct pvfio_object *obj)
  * (nothing unmapped, pins allowed again).
  */
 int pvfio_ioas_unmap_range(struct pvfio_ioas *ioas, unsigned long iova,
-			   unsigned long length, unsigned long *unmapped)
+			   unsigned long last, unsigned long *unmapped)
 {
-	unsigned long last = iova + length - 1;
 	int round, ret;
 
 	for (round = 0; ; round++) {
-		ret = pvfio_iopt_unmap(&ioas->iopt, iova, length, unmapped);
+		ret = pvfio_iopt_unmap(&ioas->iopt, iova, last, unmapped);
 		if (ret != -EAGAIN)
 			return ret;
 		pvfio_ioas_notify_accesses(ioas, iova, last,
@@ -171,7 +170,7 @@ static int pvfio_map_pages(struct pvfio_ucmd *ucmd, struct pvfio_ioas *ioas,
 	ret = pvfio_ucmd_respond(ucmd, cmd_len);
 	/* Userspace cannot learn the IOVA: take the mapping back. */
 	if (ret)
-		pvfio_ioas_unmap_range(ioas, iova, len, &unmapped);
+		pvfio_ioas_unmap_range(ioas, iova, iova + len - 1, &unmapped);
 	return ret;
 }
 
@@ -245,6 +244,7 @@ int pvfio_ioas_unmap(struct pvfio_ucmd *ucmd)
 	struct pvfio_ioas_unmap *cmd = ucmd->cmd;
 	unsigned long unmapped = 0;
 	struct pvfio_ioas *ioas;
+	u64 last;
 	int ret;
 
 	ioas = pvfio_get_ioas(ucmd->ctx, cmd->ioas_id);
@@ -256,11 +256,13 @@ int pvfio_ioas_unmap(struct pvfio_ucmd *ucmd)
 		/* Unmapping everything of an empty IOAS is not an error. */
 		if (ret == -ENOENT)
 			ret = 0;
-	} else if (cmd->iova > ULONG_MAX || cmd->length > ULONG_MAX) {
+	} else if (!cmd->length) {
+		ret = -EINVAL;
+	} else if (check_add_overflow(cmd->iova, cmd->length - 1, &last) ||
+		   last > ULONG_MAX) {
 		ret = -EOVERFLOW;
 	} else {
-		ret = pvfio_ioas_unmap_range(ioas, cmd->iova, cmd->length,
-					     &unmapped);
+		ret = pvfio_ioas_unmap_range(ioas, cmd->iova, last, &unmapped);
 	}
 	if (ret)
 		goto out_put;
@@ -307,7 +309,8 @@ int pvfio_ioas_copy(struct pvfio_ucmd *ucmd)
 	if (ret) {
 		unsigned long unmapped;
 
-		pvfio_ioas_unmap_range(dst, dst_iova, cmd->length, &unmapped);
+		pvfio_ioas_unmap_range(dst, dst_iova, dst_iova + cmd->length - 1,
+				       &unmapped);
 	}
 out_put_dst:
 	pvfio_object_put(&dst->obj);

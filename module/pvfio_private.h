@@ -262,7 +262,7 @@ int pvfio_iopt_fill_ranges(struct pvfio_iopt *iopt,
 int pvfio_iopt_map_pages(struct pvfio_iopt *iopt, struct pvfio_pages *pages,
 			 unsigned long *iova, int prot, bool fixed);
 int pvfio_iopt_unmap(struct pvfio_iopt *iopt, unsigned long iova,
-		     unsigned long length, unsigned long *unmapped);
+		     unsigned long last, unsigned long *unmapped);
 int pvfio_iopt_copy(struct pvfio_iopt *dst, struct pvfio_iopt *src,
 		    unsigned long src_iova, unsigned long length,
 		    unsigned long *dst_iova, int prot, bool fixed);
@@ -345,7 +345,7 @@ struct pvfio_access {
 void pvfio_ioas_notify_accesses(struct pvfio_ioas *ioas, unsigned long iova,
 				unsigned long last, bool final);
 int pvfio_ioas_unmap_range(struct pvfio_ioas *ioas, unsigned long iova,
-			   unsigned long length, unsigned long *unmapped);
+			   unsigned long last, unsigned long *unmapped);
 
 static inline struct pvfio_ioas *pvfio_get_ioas(struct pvfio_ctx *ctx, u32 id)
 {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Shared helpers of the pvfio cmocka suites. */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,12 +64,15 @@ static int pvfio_check_nothing_left(void)
 	}
 	/* The context used for asking is the only one allowed. */
 	if (stats.out_contexts != 1 || stats.out_objects ||
-	    stats.out_pinned_pages) {
+	    stats.out_pinned_pages || stats.out_accesses ||
+	    stats.out_access_pins) {
 		fprintf(stderr,
-			"# leak: contexts %llu objects %llu pinned pages %llu\n",
+			"# leak: contexts %llu objects %llu pinned pages %llu accesses %llu access pins %llu\n",
 			(unsigned long long)stats.out_contexts,
 			(unsigned long long)stats.out_objects,
-			(unsigned long long)stats.out_pinned_pages);
+			(unsigned long long)stats.out_pinned_pages,
+			(unsigned long long)stats.out_accesses,
+			(unsigned long long)stats.out_access_pins);
 		return -1;
 	}
 	return 0;
@@ -375,4 +379,95 @@ void pvfio_check_size_rules(int fd, const struct pvfio_size_case *c)
 				 before + 2 * c->prep_objects);
 	if (c->ioctl == PVFIO_IOAS_MAP)
 		assert_int_equal(pvfio_pinned_pages(), pinned);
+}
+
+int pvfio_access_create(int fd, uint32_t ioas, uint32_t align,
+			uint32_t queue_len)
+{
+	struct pvfio_access_create cmd = {
+		.size = sizeof(cmd), .ioas_id = ioas,
+		.iova_alignment = align, .event_queue_len = queue_len,
+	};
+	int ret = pvfio_ioctl(fd, PVFIO_ACCESS_CREATE, &cmd);
+
+	return ret ? ret : cmd.out_fd;
+}
+
+int pvfio_access_pin(int afd, uint64_t iova, uint64_t len, uint32_t flags,
+		     uint32_t *pin_id)
+{
+	struct pvfio_access_pin cmd = {
+		.size = sizeof(cmd), .flags = flags, .iova = iova,
+		.length = len,
+	};
+	int ret = pvfio_ioctl(afd, PVFIO_ACCESS_PIN, &cmd);
+
+	if (!ret && pin_id)
+		*pin_id = cmd.out_pin_id;
+	return ret;
+}
+
+int pvfio_access_unpin(int afd, uint32_t pin_id)
+{
+	struct pvfio_access_unpin cmd = { .size = sizeof(cmd), .pin_id = pin_id };
+
+	return pvfio_ioctl(afd, PVFIO_ACCESS_UNPIN, &cmd);
+}
+
+int pvfio_access_rw(int afd, uint64_t iova, void *data, uint64_t len,
+		    bool write)
+{
+	struct pvfio_access_rw cmd = {
+		.size = sizeof(cmd),
+		.flags = write ? PVFIO_ACCESS_RW_WRITE : 0,
+		.iova = iova, .length = len, .data = (uintptr_t)data,
+	};
+
+	return pvfio_ioctl(afd, PVFIO_ACCESS_RW, &cmd);
+}
+
+int pvfio_access_set_ioas(int afd, unsigned long ioctl, uint32_t ioas)
+{
+	struct pvfio_access_ioas cmd = { .size = sizeof(cmd), .ioas_id = ioas };
+
+	return pvfio_ioctl(afd, ioctl, &cmd);
+}
+
+int pvfio_access_events(int afd, struct pvfio_access_event *ev, int max)
+{
+	struct pollfd pfd = { .fd = afd, .events = POLLIN };
+	int n = 0;
+	ssize_t r;
+
+	while (n < max && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN)) {
+		r = read(afd, &ev[n], sizeof(*ev));
+		if (r < 0)
+			return n ? n : -errno;
+		if (r != sizeof(*ev))
+			return -EIO;
+		n++;
+	}
+	return n;
+}
+
+uint64_t pvfio_access_pins(void)
+{
+	struct pvfio_test_stats stats = { .out_access_pins = UINT64_MAX };
+	int fd = pvfio_open();
+
+	if (fd >= 0) {
+		pvfio_test_stats(fd, &stats);
+		close(fd);
+	}
+	return stats.out_access_pins;
+}
+
+int pvfio_set_stubborn(int fd, int afd, bool stubborn)
+{
+	struct pvfio_test_cmd cmd = {
+		.size = sizeof(cmd), .op = PVFIO_TEST_OP_ACCESS_STUBBORN,
+		.access_stubborn = { .access_fd = afd, .stubborn = stubborn },
+	};
+
+	return pvfio_ioctl(fd, PVFIO_TEST, &cmd);
 }

@@ -86,6 +86,21 @@ struct pvfio_size_case {
 
 void pvfio_check_size_rules(int fd, const struct pvfio_size_case *c);
 
+/* Access fds. */
+int pvfio_access_create(int fd, uint32_t ioas, uint32_t align,
+			uint32_t queue_len);	/* fd or -errno */
+int pvfio_access_pin(int afd, uint64_t iova, uint64_t len, uint32_t flags,
+		     uint32_t *pin_id);
+int pvfio_access_unpin(int afd, uint32_t pin_id);
+int pvfio_access_rw(int afd, uint64_t iova, void *data, uint64_t len,
+		    bool write);
+int pvfio_access_set_ioas(int afd, unsigned long ioctl, uint32_t ioas);
+/* Read the events queued now (non-blocking); returns how many, or -errno. */
+int pvfio_access_events(int afd, struct pvfio_access_event *ev, int max);
+/* Module-wide access pins (needs enable_test_ops). */
+uint64_t pvfio_access_pins(void);
+int pvfio_set_stubborn(int fd, int afd, bool stubborn);
+
 /* /proc/vmstat counter by name, or -1. */
 long long pvfio_vmstat(const char *name);
 

@@ -31,7 +31,7 @@ for c in "${CELLS[@]}"; do
 done
 
 ensure_apt_lists
-ensure_host_pkgs gcc g++ make libcmocka-dev libkmod-dev dkms kmod
+ensure_host_pkgs gcc g++ make git libcmocka-dev libkmod-dev dkms kmod
 # PVFIO_NO_FETCH=1 reuses the cache as it is (a developer's quick rerun).
 [[ -n ${PVFIO_NO_FETCH:-} ]] || bash "$PVFIO_VM_DIR/fetch.sh" "${KERNELS[@]}"
 
