@@ -536,17 +536,24 @@ void pvfio_access_unpin_pages(struct pvfio_access *access, unsigned long iova,
 	     node = interval_tree_iter_next(node, iova, last)) {
 		if (node->start == iova && node->last == last) {
 			pin = container_of(node, struct pvfio_pin_rec, node);
-			interval_tree_remove(node, &access->pins);
 			break;
 		}
 	}
 	spin_unlock(&access->pins_lock);
-	if (!WARN_ON_ONCE(!pin)) {
-		pvfio_iopt_access_unpin(&pin->ioas->iopt, iova, last,
-					pin->write);
-		kfree(pin);
-		atomic64_dec(&pvfio_nr_access_pins);
-	}
+	if (WARN_ON_ONCE(!pin))
+		goto out_unlock;
+	/*
+	 * Release the area's count before the record: an unmap that still
+	 * sees the area pinned must still find whom to call (the call then
+	 * waits for the consumer's own unpin to finish).
+	 */
+	pvfio_iopt_access_unpin(&pin->ioas->iopt, iova, last, pin->write);
+	spin_lock(&access->pins_lock);
+	interval_tree_remove(&pin->node, &access->pins);
+	spin_unlock(&access->pins_lock);
+	kfree(pin);
+	atomic64_dec(&pvfio_nr_access_pins);
+out_unlock:
 	mutex_unlock(&access->lock);
 }
 EXPORT_SYMBOL_GPL(pvfio_access_unpin_pages);

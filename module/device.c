@@ -229,22 +229,27 @@ out_put_pvdev:
 }
 
 /**
- * pvfio_device_get_dev() - the struct device of a live device object
+ * pvfio_device_hwpt_alloc() - allocate an explicit page table for a device
  * @idev: the device object, held
+ * @ioas: the IOAS the page table mirrors, held
  *
- * Return: the device with a reference (put_device()), or ERR_PTR(-ENODEV) if
- * pvfio-pci was unbound from it.
+ * The domain is allocated under the device's lock: an unbound or removed
+ * device's IOMMU state may be gone.
+ *
+ * Return: the unpublished page table, or an ERR_PTR (-ENODEV unbound).
  */
-struct device *pvfio_device_get_dev(struct pvfio_device *idev)
+struct pvfio_hwpt *pvfio_device_hwpt_alloc(struct pvfio_device *idev,
+					   struct pvfio_ioas *ioas)
 {
 	struct pvfio_pci_dev *pvdev = idev->pvdev;
-	struct device *dev = ERR_PTR(-ENODEV);
+	struct pvfio_hwpt *hwpt = ERR_PTR(-ENODEV);
 
 	mutex_lock(&pvdev->lock);
 	if (!pvdev->dead)
-		dev = get_device(&pvdev->pdev->dev);
+		hwpt = pvfio_hwpt_alloc(idev->ctx, ioas, &pvdev->pdev->dev,
+					false);
 	mutex_unlock(&pvdev->lock);
-	return dev;
+	return hwpt;
 }
 
 /*
@@ -255,14 +260,12 @@ struct device *pvfio_device_get_dev(struct pvfio_device *idev)
 static void pvfio_device_drop_hwpt(struct pvfio_device *idev,
 				   struct pvfio_hwpt *hwpt, bool keep_reserved)
 {
-	u32 id = hwpt->obj.id;
-	bool auto_domain = hwpt->auto_domain;
-
 	if (!keep_reserved)
 		pvfio_iopt_remove_reserved(&hwpt->ioas->iopt, idev);
-	pvfio_object_put(&hwpt->obj);
-	if (auto_domain)
-		pvfio_object_remove(idev->ctx, id);
+	if (hwpt->auto_domain)
+		pvfio_object_put_remove(idev->ctx, &hwpt->obj);
+	else
+		pvfio_object_put(&hwpt->obj);
 }
 
 void pvfio_device_destroy(struct pvfio_object *obj)
@@ -325,20 +328,23 @@ int pvfio_device_info(struct pvfio_ucmd *ucmd)
 	idev = pvfio_get_device(ucmd->ctx, cmd->dev_id);
 	if (IS_ERR(idev))
 		return PTR_ERR(idev);
-	dev = pvfio_device_get_dev(idev);
-	if (IS_ERR(dev)) {
-		ret = PTR_ERR(dev);
+
+	/* The device's IOMMU state is only stable while it is bound. */
+	mutex_lock(&idev->pvdev->lock);
+	if (idev->pvdev->dead) {
+		mutex_unlock(&idev->pvdev->lock);
+		ret = -ENODEV;
 		goto out_put;
 	}
-
+	dev = &idev->pvdev->pdev->dev;
 	cmd->out_iommu_kind = pvfio_iommu_kind(dev, &name);
 	strscpy(cmd->out_iommu_name, name, sizeof(cmd->out_iommu_name));
-
 	/* The page sizes are a property of the domains the IOMMU makes. */
 	domain = iommu_paging_domain_alloc(dev);
+	mutex_unlock(&idev->pvdev->lock);
 	if (IS_ERR(domain)) {
 		ret = PTR_ERR(domain);
-		goto out_put_dev;
+		goto out_put;
 	}
 	cmd->out_pgsize_bitmap = domain->pgsize_bitmap;
 	iommu_domain_free(domain);
@@ -366,8 +372,6 @@ int pvfio_device_info(struct pvfio_ucmd *ucmd)
 out_free_regions:
 	list_for_each_entry_safe(resv, tmp, &regions, list)
 		kfree(resv);
-out_put_dev:
-	put_device(dev);
 out_put:
 	pvfio_object_put(&idev->obj);
 	return ret;
@@ -426,7 +430,7 @@ int pvfio_device_attach(struct pvfio_ucmd *ucmd)
 	struct pvfio_pci_dev *pvdev;
 	struct pvfio_device *idev;
 	struct pvfio_object *pt;
-	bool new_hwpt = false;
+	bool new_hwpt = false, same_ioas;
 	int ret;
 
 	if (cmd->__reserved)
@@ -504,10 +508,12 @@ int pvfio_device_attach(struct pvfio_ucmd *ucmd)
 		pvfio_object_hold(&hwpt->obj);
 		pvfio_object_finalize(ucmd->ctx, &hwpt->obj);
 	}
+	/* Once unlocked, @hwpt may be detached and freed by another call. */
+	same_ioas = old && old->ioas == hwpt->ioas;
 	mutex_unlock(&pvdev->lock);
 
 	if (old)
-		pvfio_device_drop_hwpt(idev, old, old->ioas == hwpt->ioas);
+		pvfio_device_drop_hwpt(idev, old, same_ioas);
 	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
 	goto out_put_pt;
 

@@ -77,7 +77,6 @@ int pvfio_hwpt_alloc_ioctl(struct pvfio_ucmd *ucmd)
 	struct pvfio_device *idev;
 	struct pvfio_hwpt *hwpt;
 	struct pvfio_ioas *ioas;
-	struct device *dev;
 	int ret;
 
 	if (cmd->flags || cmd->__reserved)
@@ -91,14 +90,8 @@ int pvfio_hwpt_alloc_ioctl(struct pvfio_ucmd *ucmd)
 		ret = PTR_ERR(ioas);
 		goto out_put_idev;
 	}
-	dev = pvfio_device_get_dev(idev);
-	if (IS_ERR(dev)) {
-		ret = PTR_ERR(dev);
-		goto out_put_ioas;
-	}
 
-	hwpt = pvfio_hwpt_alloc(ucmd->ctx, ioas, dev, false);
-	put_device(dev);
+	hwpt = pvfio_device_hwpt_alloc(idev, ioas);
 	if (IS_ERR(hwpt)) {
 		ret = PTR_ERR(hwpt);
 		goto out_put_ioas;

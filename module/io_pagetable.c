@@ -114,6 +114,14 @@ static int pvfio_area_map_domain(struct pvfio_iopt *iopt,
 		while (iopt->huge_pages && i + run < npages &&
 		       page_to_pfn(pages[i + run]) == pfn + run)
 			run++;
+		/* The IOMMU core would refuse (and log) a misaligned map. */
+		if (dom->domain &&
+		    ((area->node.start + i * PAGE_SIZE) | PFN_PHYS(pfn) |
+		     (run * PAGE_SIZE)) &
+		    ((1UL << __ffs(dom->domain->pgsize_bitmap)) - 1)) {
+			ret = -EINVAL;
+			goto err_unmap;
+		}
 		ret = pvfio_domain_map(dom, area->node.start + i * PAGE_SIZE,
 				       PFN_PHYS(pfn), run * PAGE_SIZE,
 				       area->prot);
@@ -167,6 +175,7 @@ void pvfio_iopt_destroy(struct pvfio_iopt *iopt)
 		interval_tree_remove(node, &iopt->area_itree);
 		pvfio_pages_put(to_area(node)->pages);
 		kfree(to_area(node));
+		cond_resched();
 	}
 	pvfio_iopt_free_itree(&iopt->allowed_itree, 0);
 	pvfio_iopt_free_itree(&iopt->reserved_itree,
@@ -445,8 +454,11 @@ static int pvfio_iopt_insert_pieces(struct pvfio_iopt *iopt,
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < nr_pieces; i++)
+	for (i = 0; i < nr_pieces; i++) {
+		if (WARN_ON_ONCE(!pieces[i].npages))
+			return -EINVAL;
 		length += pieces[i].npages << PAGE_SHIFT;
+	}
 
 	areas = kcalloc(nr_pieces, sizeof(*areas), GFP_KERNEL_ACCOUNT);
 	if (!areas)
@@ -460,9 +472,13 @@ static int pvfio_iopt_insert_pieces(struct pvfio_iopt *iopt,
 	}
 
 	down_write(&iopt->iova_rwsem);
-	if (length & (iopt->iova_alignment - 1)) {
-		ret = -EINVAL;
-		goto out_unlock;
+	/* Every area must be whole IOMMU pages of every domain. */
+	for (i = 0; i < nr_pieces; i++) {
+		if ((pieces[i].npages << PAGE_SHIFT) &
+		    (iopt->iova_alignment - 1)) {
+			ret = -EINVAL;
+			goto out_unlock;
+		}
 	}
 	if (fixed)
 		ret = pvfio_iopt_check_iova(iopt, *iova, length);
@@ -605,10 +621,12 @@ int pvfio_iopt_unmap(struct pvfio_iopt *iopt, unsigned long iova,
 		iommu_iotlb_gather_init(&gather);
 		for (node = interval_tree_iter_first(&iopt->area_itree, iova,
 						     last);
-		     node; node = interval_tree_iter_next(node, iova, last))
+		     node; node = interval_tree_iter_next(node, iova, last)) {
 			pvfio_domain_unmap(dom, node->start,
 					   node->last - node->start + 1,
 					   &gather);
+			cond_resched();
+		}
 		pvfio_domain_sync(dom, &gather);
 	}
 
@@ -618,6 +636,7 @@ int pvfio_iopt_unmap(struct pvfio_iopt *iopt, unsigned long iova,
 		interval_tree_remove(node, &iopt->area_itree);
 		*unmapped += node->last - node->start + 1;
 		list_add_tail(&to_area(node)->unpin_item, &unpin);
+		cond_resched();
 	}
 out_unlock:
 	up_write(&iopt->iova_rwsem);
@@ -626,6 +645,7 @@ out_unlock:
 	list_for_each_entry_safe(area, tmp, &unpin, unpin_item) {
 		pvfio_pages_put(area->pages);
 		kfree(area);
+		cond_resched();
 	}
 	return ret;
 }
@@ -655,7 +675,7 @@ int pvfio_iopt_copy(struct pvfio_iopt *dst, struct pvfio_iopt *src,
 	unsigned long last, cur = src_iova;
 	int ret = 0;
 
-	if (!length)
+	if (!length || ((src_iova | length) & (PAGE_SIZE - 1)))
 		return -EINVAL;
 	if (check_add_overflow(src_iova, length - 1, &last))
 		return -EOVERFLOW;
@@ -706,8 +726,6 @@ int pvfio_iopt_copy(struct pvfio_iopt *dst, struct pvfio_iopt *src,
 	/* cur is 0 only when the whole range was covered. */
 	if (!ret && (cur || !nr))
 		ret = -ENOENT;
-	if (!ret && (src_iova & (PAGE_SIZE - 1)))
-		ret = -EINVAL;
 	up_read(&src->iova_rwsem);
 
 	if (!ret)

@@ -154,8 +154,7 @@ static int pvfio_map_pages(struct pvfio_ucmd *ucmd, struct pvfio_ioas *ioas,
 			   struct pvfio_pages *pages, u32 flags, u64 *iova_out,
 			   size_t cmd_len)
 {
-	unsigned long iova = *iova_out, unmapped;
-	unsigned long len = pages->npages << PAGE_SHIFT;
+	unsigned long iova = *iova_out;
 	int ret;
 
 	ret = pvfio_iopt_map_pages(&ioas->iopt, pages, &iova,
@@ -166,12 +165,12 @@ static int pvfio_map_pages(struct pvfio_ucmd *ucmd, struct pvfio_ioas *ioas,
 	if (ret)
 		return ret;
 
+	/*
+	 * As in iommufd, a reply that cannot be written leaves the mapping
+	 * in place (undoing it by IOVA could hit another thread's mapping).
+	 */
 	*iova_out = iova;
-	ret = pvfio_ucmd_respond(ucmd, cmd_len);
-	/* Userspace cannot learn the IOVA: take the mapping back. */
-	if (ret)
-		pvfio_ioas_unmap_range(ioas, iova, iova + len - 1, &unmapped);
-	return ret;
+	return pvfio_ucmd_respond(ucmd, cmd_len);
 }
 
 int pvfio_ioas_map(struct pvfio_ucmd *ucmd)
@@ -306,12 +305,6 @@ int pvfio_ioas_copy(struct pvfio_ucmd *ucmd)
 		goto out_put_dst;
 	cmd->dst_iova = dst_iova;
 	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
-	if (ret) {
-		unsigned long unmapped;
-
-		pvfio_ioas_unmap_range(dst, dst_iova, dst_iova + cmd->length - 1,
-				       &unmapped);
-	}
 out_put_dst:
 	pvfio_object_put(&dst->obj);
 out_put_src:

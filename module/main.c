@@ -176,6 +176,36 @@ out_unlock:
 	return ret;
 }
 
+/**
+ * pvfio_object_put_remove() - drop a hold, destroying the object if it was
+ *			       the last one besides the ID table's
+ * @ctx: the object's context
+ * @obj: the object, held by the caller
+ *
+ * For objects that live only as long as something holds them (an automatic
+ * page table and its last device): the check and the removal happen under
+ * the table's lock, so no new reference can appear in between and the ID
+ * is never looked up again after the object went.
+ */
+void pvfio_object_put_remove(struct pvfio_ctx *ctx, struct pvfio_object *obj)
+{
+	bool destroy = false;
+
+	xa_lock(&ctx->objects);
+	/* New references are taken under this lock, or from an existing one. */
+	if (refcount_read(&obj->users) == 2 &&
+	    xa_load(&ctx->objects, obj->id) == obj) {
+		refcount_set(&obj->users, 0);
+		__xa_erase(&ctx->objects, obj->id);
+		destroy = true;
+	} else {
+		refcount_dec(&obj->users);
+	}
+	xa_unlock(&ctx->objects);
+	if (destroy)
+		pvfio_object_destroy(obj);
+}
+
 static int pvfio_destroy(struct pvfio_ucmd *ucmd)
 {
 	struct pvfio_destroy *cmd = ucmd->cmd;

@@ -21,8 +21,10 @@
 
 #include "pvfio_private.h"
 
-/* Pages pinned per pin_user_pages_*() call. */
+/* Pages pinned per pin_user_pages_*() call, and unpinned per call. */
 #define PVFIO_PIN_BATCH 512
+/* One mapping's page array stays below INT_MAX bytes (kvmalloc's limit). */
+#define PVFIO_MAX_PAGES (INT_MAX / sizeof(struct page *))
 
 static int pvfio_pages_charge(struct pvfio_pages *pages,
 			      unsigned long limit_override)
@@ -136,6 +138,9 @@ struct pvfio_pages *pvfio_pages_create(unsigned long uptr,
 
 	if (WARN_ON(!npages || !current->mm))
 		return ERR_PTR(-EINVAL);
+	/* The page array must stay a sane allocation whatever the limit. */
+	if (npages > PVFIO_MAX_PAGES)
+		return ERR_PTR(-ENOMEM);
 
 	pages = kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages)
@@ -147,24 +152,25 @@ struct pvfio_pages *pvfio_pages_create(unsigned long uptr,
 	pages->mm = current->mm;
 	mmgrab(pages->mm);
 
-	pages->pages = kvcalloc(npages, sizeof(*pages->pages),
-				GFP_KERNEL_ACCOUNT);
-	if (!pages->pages) {
-		ret = -ENOMEM;
-		goto err_drop_mm;
-	}
+	/* Charge first: over the limit, nothing is allocated for the pages. */
 	ret = pvfio_pages_charge(pages, limit_override);
 	if (ret)
-		goto err_free_array;
+		goto err_drop_mm;
+	pages->pages = kvcalloc(npages, sizeof(*pages->pages),
+				GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!pages->pages) {
+		ret = -ENOMEM;
+		goto err_uncharge;
+	}
 	ret = pvfio_pages_pin(pages);
 	if (ret)
-		goto err_uncharge;
+		goto err_free_array;
 	return pages;
 
-err_uncharge:
-	pvfio_pages_uncharge(pages);
 err_free_array:
 	kvfree(pages->pages);
+err_uncharge:
+	pvfio_pages_uncharge(pages);
 err_drop_mm:
 	mmdrop(pages->mm);
 	kfree(pages);
@@ -175,9 +181,14 @@ static void pvfio_pages_release(struct kref *kref)
 {
 	struct pvfio_pages *pages = container_of(kref, struct pvfio_pages,
 						 kref);
+	unsigned long done, n;
 
-	unpin_user_pages_dirty_lock(pages->pages, pages->npages,
-				    pages->writable);
+	for (done = 0; done < pages->npages; done += n) {
+		n = min_t(unsigned long, pages->npages - done, PVFIO_PIN_BATCH);
+		unpin_user_pages_dirty_lock(pages->pages + done, n,
+					    pages->writable);
+		cond_resched();
+	}
 	atomic64_sub(pages->npages, &pvfio_nr_pinned_pages);
 	pvfio_pages_uncharge(pages);
 	mmdrop(pages->mm);

@@ -112,6 +112,7 @@ struct pvfio_object *pvfio_object_alloc(struct pvfio_ctx *ctx, size_t size,
 void pvfio_object_abort(struct pvfio_ctx *ctx, struct pvfio_object *obj);
 void pvfio_object_finalize(struct pvfio_ctx *ctx, struct pvfio_object *obj);
 int pvfio_object_remove(struct pvfio_ctx *ctx, u32 id);
+void pvfio_object_put_remove(struct pvfio_ctx *ctx, struct pvfio_object *obj);
 struct pvfio_object *pvfio_object_get(struct pvfio_ctx *ctx, u32 id,
 				      enum pvfio_object_type type);
 
@@ -414,7 +415,8 @@ static inline struct pvfio_device *pvfio_get_device(struct pvfio_ctx *ctx,
 	return container_of(obj, struct pvfio_device, obj);
 }
 
-struct device *pvfio_device_get_dev(struct pvfio_device *idev);
+struct pvfio_hwpt *pvfio_device_hwpt_alloc(struct pvfio_device *idev,
+					   struct pvfio_ioas *ioas);
 struct pvfio_hwpt *pvfio_hwpt_alloc(struct pvfio_ctx *ctx,
 				    struct pvfio_ioas *ioas,
 				    struct device *dev, bool auto_domain);

@@ -382,6 +382,61 @@ static void test_copy_shares_pages(void **state)
 	assert_ok(pvfio_destroy(s->fd, dst));
 }
 
+/* COPY lengths and addresses that are not whole pages never map anything. */
+static void test_copy_partial_pages(void **state)
+{
+	struct ioas_state *s = *state;
+	struct pvfio_ioas_copy copy = {
+		.size = sizeof(copy), .flags = FIXED | PVFIO_IOAS_MAP_READABLE,
+		.dst_ioas_id = s->ioas, .src_ioas_id = s->ioas,
+		.src_iova = 0x100000, .dst_iova = 0,
+	};
+	uint64_t iova = 0x100000, unmapped;
+	static const uint64_t lens[] = { 1, PAGE - 1, PAGE + 1, 2 * PAGE - 1 };
+	size_t i;
+
+	assert_ok(pvfio_map(s->fd, s->ioas, s->buf, 2 * PAGE, &iova,
+			    FIXED | RW));
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		copy.length = lens[i];
+		assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_COPY, &copy), EINVAL);
+	}
+	copy.length = PAGE;
+	copy.src_iova = 0x100000 + 1;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_COPY, &copy), EINVAL);
+	/* Only the original mapping exists. */
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, &unmapped));
+	assert_int_equal(unmapped, 2 * PAGE);
+	assert_no_new_pins(s);
+}
+
+/* Unmap-all reaches a mapping on the very last page of the space. */
+static void test_unmap_all_top_page(void **state)
+{
+	struct ioas_state *s = *state;
+	uint64_t top = UINT64_MAX - PAGE + 1, low = 0x100000, unmapped;
+
+	assert_ok(pvfio_map(s->fd, s->ioas, s->buf, PAGE, &top, FIXED | RW));
+	assert_ok(pvfio_map(s->fd, s->ioas, s->buf + PAGE, PAGE, &low,
+			    FIXED | RW));
+	assert_ok(pvfio_check_map(s->fd, s->mock, top, s->buf, PAGE));
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, &unmapped));
+	assert_int_equal(unmapped, 2 * PAGE);
+	assert_errno(pvfio_check_map(s->fd, s->mock, top, s->buf, PAGE), ENOENT);
+	assert_no_new_pins(s);
+}
+
+/* An absurd length fails cleanly: no allocation warning, nothing pinned. */
+static void test_map_absurd_length(void **state)
+{
+	struct ioas_state *s = *state;
+	uint64_t iova = 0;
+
+	assert_errno(pvfio_map(s->fd, s->ioas, s->buf, 1ULL << 40, &iova, RW),
+		     ENOMEM);
+	assert_no_new_pins(s);
+}
+
 static void test_copy_write_of_read_only(void **state)
 {
 	struct ioas_state *s = *state;
@@ -789,6 +844,9 @@ int main(void)
 		T(test_reserved_iova),
 		T(test_copy_shares_pages),
 		T(test_copy_write_of_read_only),
+		T(test_copy_partial_pages),
+		T(test_unmap_all_top_page),
+		T(test_map_absurd_length),
 		T(test_domain_filled_on_attach),
 		T(test_huge_pages_option),
 		T(test_map_file_memfd),

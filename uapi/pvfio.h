@@ -175,6 +175,9 @@ enum pvfio_ioas_map_flags {
  * unmaps) and map it in every hardware page table attached to the IOAS.
  * On failure nothing stays pinned or charged.
  *
+ * If the reply cannot be written back (EFAULT), the mapping stays, as in
+ * iommufd.
+ *
  * Errors: EINVAL zero length, no READABLE/WRITEABLE, unaligned address,
  * length or IOVA, or an IOVA in a reserved range; EOVERFLOW address or IOVA
  * plus length overflows; EEXIST overlaps an existing mapping; ENOSPC no free
@@ -264,8 +267,9 @@ struct pvfio_ioas_unmap {
  * nothing is pinned or charged again, and the source may be unmapped
  * afterwards without affecting the copy.
  *
- * Errors: as for MAP, plus ENOENT a hole in the source range; EPERM
- * WRITEABLE asked for pages pinned read-only.
+ * Errors: as for MAP, plus EINVAL @src_iova or @length not page aligned;
+ * ENOENT a hole in the source range; EPERM WRITEABLE asked for pages pinned
+ * read-only.
  */
 struct pvfio_ioas_copy {
 	__u32 size;
@@ -447,8 +451,8 @@ struct pvfio_device_info {
  * @size: sizeof(struct pvfio_device_attach)
  * @dev_id: the device
  * @pt_id: input: an IOAS or a HW page table; output: the HW page table the
- *         device is attached to (for an IOAS, one pvfio allocated for it or
- *         an existing compatible one)
+ *         device is attached to (for an IOAS, one pvfio allocated for this
+ *         device, destroyed when the device leaves it)
  *
  * Attach the device, or, if it is attached already, **replace** its page
  * table.  No kernel pvfio supports offers an atomic replace to modules
