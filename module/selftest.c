@@ -156,7 +156,7 @@ static int pvfio_test_check_map(struct pvfio_ucmd *ucmd,
 	u64 end;
 	int ret = 0;
 
-	if (!chk->length || check_add_overflow(chk->iova, chk->length, &end) ||
+	if (!chk->length || check_add_overflow(chk->iova, chk->length - 1, &end) ||
 	    check_add_overflow(chk->uptr, chk->length, &end) ||
 	    ((chk->iova | chk->uptr | chk->length) & (PAGE_SIZE - 1)))
 		return -EINVAL;
