@@ -22,7 +22,7 @@ static const char *pvfio_ko_path(void)
 	return path ? path : "module/pvfio.ko";
 }
 
-int pvfio_fixture_load(const char *params)
+int pvfio_kmod_insert(const char *path, const char *params)
 {
 	struct kmod_module *mod = NULL;
 	struct kmod_ctx *kctx;
@@ -33,19 +33,50 @@ int pvfio_fixture_load(const char *params)
 		fprintf(stderr, "# kmod_new failed\n");
 		return -1;
 	}
-	ret = kmod_module_new_from_path(kctx, pvfio_ko_path(), &mod);
+	ret = kmod_module_new_from_path(kctx, path, &mod);
 	if (ret) {
-		fprintf(stderr, "# %s: %s\n", pvfio_ko_path(), strerror(-ret));
+		fprintf(stderr, "# %s: %s\n", path, strerror(-ret));
 		goto out_unref_ctx;
 	}
 	ret = kmod_module_insert_module(mod, 0, params);
 	if (ret)
-		fprintf(stderr, "# insert %s %s: %s\n", pvfio_ko_path(), params,
+		fprintf(stderr, "# insert %s %s: %s\n", path, params,
 			strerror(-ret));
 	kmod_module_unref(mod);
 out_unref_ctx:
 	kmod_unref(kctx);
 	return ret ? -1 : 0;
+}
+
+int pvfio_kmod_remove(const char *name)
+{
+	struct kmod_module *mod = NULL;
+	struct kmod_ctx *kctx;
+	char path[128];
+	struct stat st;
+	int ret = 0;
+
+	kctx = kmod_new(NULL, NULL);
+	if (!kctx)
+		return -1;
+	if (kmod_module_new_from_name(kctx, name, &mod) ||
+	    kmod_module_remove_module(mod, 0)) {
+		fprintf(stderr, "# removing %s failed: %m\n", name);
+		ret = -1;
+	}
+	kmod_module_unref(mod);
+	kmod_unref(kctx);
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	if (!stat(path, &st)) {
+		fprintf(stderr, "# %s still exists\n", path);
+		ret = -1;
+	}
+	return ret;
+}
+
+int pvfio_fixture_load(const char *params)
+{
+	return pvfio_kmod_insert(pvfio_ko_path(), params);
 }
 
 static int pvfio_check_nothing_left(void)
@@ -80,28 +111,13 @@ static int pvfio_check_nothing_left(void)
 
 int pvfio_fixture_unload(bool test_ops)
 {
-	struct kmod_module *mod = NULL;
-	struct kmod_ctx *kctx;
-	struct stat st;
 	int ret = 0;
 
 	if (test_ops && pvfio_check_nothing_left())
 		ret = -1;
 
-	kctx = kmod_new(NULL, NULL);
-	if (!kctx)
-		return -1;
-	if (kmod_module_new_from_name(kctx, "pvfio", &mod) ||
-	    kmod_module_remove_module(mod, 0)) {
-		fprintf(stderr, "# removing pvfio failed: %m\n");
+	if (pvfio_kmod_remove("pvfio"))
 		ret = -1;
-	}
-	kmod_module_unref(mod);
-	kmod_unref(kctx);
-	if (!stat("/sys/module/pvfio", &st)) {
-		fprintf(stderr, "# /sys/module/pvfio still exists\n");
-		ret = -1;
-	}
 	return ret;
 }
 

@@ -23,6 +23,9 @@
 
 /* Fixture: load pvfio.ko (path from $PVFIO_KO) with @params. */
 int pvfio_fixture_load(const char *params);
+/* Load or unload another module by path ($PVFIO_CONSUMER_KO) or name. */
+int pvfio_kmod_insert(const char *path, const char *params);
+int pvfio_kmod_remove(const char *name);
 /*
  * Fixture teardown: check no object, context or pin is left (when test ops
  * are on), then remove the module and check it is gone.

@@ -5,6 +5,7 @@
 # from dmesg, so the two never interleave mid-line.
 cd /pvfio || exit 1
 export PVFIO_KO=/pvfio/pvfio.ko
+export PVFIO_CONSUMER_KO=/pvfio/pvfio_consumer.ko
 export CMOCKA_MESSAGE_OUTPUT=TAP
 export PATH=/pvfio:$PATH
 mkdir -p /tmp/results
@@ -14,7 +15,12 @@ vmstat() { echo 1 >/proc/sys/vm/stat_refresh; awk -v k="$1" '$1 == k { print $2 
 acq0=$(vmstat nr_foll_pin_acquired)
 rel0=$(vmstat nr_foll_pin_released)
 
-for t in /pvfio/test_*; do
+# The boot that expects one WARN (pvfio.warn_test=1) runs only that suite.
+suites=/pvfio/test_*
+if grep -q 'pvfio.warn_test=1' /proc/cmdline; then
+	suites=/pvfio/warn_consumer
+fi
+for t in $suites; do
 	[ -x "$t" ] || continue
 	name=${t##*/}
 	echo "pvfio: running $name"
