@@ -42,9 +42,11 @@ int main(void)
 	uint32_t ioas_a, ioas_b, i;
 	uint64_t iova, unmapped;
 	char *in_a, *in_b, *out;
+	struct pvfio_access_event ev[4];
 	struct edu edu;
 	long long acq0, rel0;
-	int fd, ret;
+	int fd, afd, ret, n;
+	uint32_t pin;
 
 	acq0 = pvfio_vmstat("nr_foll_pin_acquired");
 	rel0 = pvfio_vmstat("nr_foll_pin_released");
@@ -164,7 +166,7 @@ int main(void)
 	if (ret)
 		return die("IOAS_ALLOC", ret);
 	iova = IOVA_IN;
-	pvfio_map(fd, ioas_b, in_b, PAGE, &iova, FIXED | PVFIO_IOAS_MAP_READABLE);
+	pvfio_map(fd, ioas_b, in_b, PAGE, &iova, FIXED | RW);
 	iova = IOVA_OUT;
 	pvfio_map(fd, ioas_b, out, PAGE, &iova, FIXED | RW);
 	printf("   IOAS %u maps buffer B at the same IOVA %#lx\n", ioas_b, IOVA_IN);
@@ -180,6 +182,62 @@ int main(void)
 	show("output buffer after DMA:", out);
 	printf("   %s\n", strcmp(in_b, out) ? "MISMATCH" :
 	       "same IOVA, new address space: the device now reads buffer B");
+
+	step("the consumer an emulated device uses: pins IOVA, copies through the CPU", "An access on IOAS B");
+	afd = pvfio_access_create(fd, ioas_b, 0, 0);
+	if (afd < 0)
+		return die("ACCESS_CREATE", afd);
+	printf("   ACCESS_CREATE on IOAS %u -> access fd %d\n", ioas_b, afd);
+	ret = pvfio_access_pin(afd, IOVA_IN, PAGE, 0, &pin);
+	if (ret)
+		return die("ACCESS_PIN", ret);
+	printf("   ACCESS_PIN IOVA %#lx, 1 page -> pin id %u (the IOAS's own pinned page)\n",
+	       IOVA_IN, pin);
+	ret = pvfio_access_rw(afd, IOVA_IN, "Written by the CPU via ACCESS_RW!",
+			      34, true);
+	if (ret)
+		return die("ACCESS_RW", ret);
+	printf("   ACCESS_RW wrote a string at IOVA %#lx\n", IOVA_IN);
+	show("buffer B now holds:", in_b);
+	memset(out, 0, PAGE);
+	edu_dma(&edu, IOVA_IN, 0, 64, false);
+	edu_dma(&edu, IOVA_OUT, 0, 64, true);
+	show("the device reads via VT-d:", out);
+
+	step(NULL, "Unmap notification: IOAS_UNMAP of a range the access pinned");
+	ret = pvfio_unmap(fd, ioas_b, IOVA_IN, PAGE, &unmapped);
+	if (ret)
+		return die("IOAS_UNMAP", ret);
+	printf("   IOAS_UNMAP IOVA %#lx -> %llu bytes: pvfio called the access back first\n",
+	       IOVA_IN, (unsigned long long)unmapped);
+	n = pvfio_access_events(afd, ev, 4);
+	for (i = 0; i < (uint32_t)n; i++)
+		printf("   read(access fd): unmap event [%#llx + %#llx], revoked pin id %u\n",
+		       (unsigned long long)ev[i].iova,
+		       (unsigned long long)ev[i].length, ev[i].pin_ids[0]);
+	printf("   ACCESS_UNPIN of that pin now: %s\n",
+	       strerror(-pvfio_access_unpin(afd, pin)));
+
+	step(NULL, "Replacing the access onto IOAS A");
+	ret = pvfio_access_pin(afd, IOVA_OUT, PAGE, PVFIO_ACCESS_RW_WRITE, &pin);
+	if (ret)
+		return die("ACCESS_PIN", ret);
+	printf("   ACCESS_PIN IOVA %#lx on IOAS %u -> pin id %u\n", IOVA_OUT,
+	       ioas_b, pin);
+	ret = pvfio_access_set_ioas(afd, PVFIO_ACCESS_REPLACE, ioas_a);
+	if (ret)
+		return die("ACCESS_REPLACE", ret);
+	n = pvfio_access_events(afd, ev, 4);
+	for (i = 0; i < (uint32_t)n; i++)
+		printf("   read(access fd): event [%#llx + %#llx] (the whole old space), revoked pin id %u\n",
+		       (unsigned long long)ev[i].iova,
+		       (unsigned long long)ev[i].length, ev[i].pin_ids[0]);
+	ret = pvfio_access_rw(afd, IOVA_IN, out, 40, false);
+	if (ret)
+		return die("ACCESS_RW", ret);
+	show("ACCESS_RW reads IOVA 0x1000000:", out);
+	printf("   on IOAS %u that is buffer A again\n", ioas_a);
+	close(afd);
 
 	step(NULL, "Closing the context");
 	close(fd);

@@ -528,6 +528,83 @@ static void test_memfd_copy_dma(void **state)
 	assert_ok(pvfio_destroy(s->fd, ioas_b));
 }
 
+/*
+ * The classic sequence: an access pins a range of IOAS A; the range is
+ * COPYed into IOAS C, where the device is; the access is replaced onto B
+ * (which has the same pages through another COPY); A is destroyed; the
+ * access pins again from B; B is COPYed into C again; the mock domain on B
+ * and the device's DMA through C both see the same bytes.
+ */
+static void test_classic_sequence(void **state)
+{
+	struct edu_state *s = *state;
+	struct pvfio_ioas_copy copy = {
+		.size = sizeof(copy), .flags = FIXED | PVFIO_IOAS_MAP_READABLE,
+		.length = 2 * PAGE,
+	};
+	struct pvfio_access_event ev[4];
+	uint32_t a, b, c = s->ioas, mock_b, pin, pt;
+	uint64_t iova = IOVA_A, out = IOVA_OUT, pinned;
+	int afd;
+
+	fill(s->buf, 4 * PAGE, 50);
+	assert_ok(pvfio_ioas_alloc(s->fd, &a));
+	assert_ok(pvfio_ioas_alloc(s->fd, &b));
+	assert_ok(pvfio_map(s->fd, a, s->buf, 4 * PAGE, &iova, FIXED | RW));
+	pinned = pvfio_pinned_pages();
+	afd = pvfio_access_create(s->fd, a, 0, 0);
+	assert_true(afd >= 0);
+	assert_ok(pvfio_access_pin(afd, IOVA_A + PAGE, 2 * PAGE, 0, &pin));
+
+	/* COPY A -> C, where the device DMAs through a real domain. */
+	assert_ok(pvfio_map(s->fd, c, s->out, 4 * PAGE, &out, FIXED | RW));
+	pt = c;
+	assert_ok(attach(s->fd, s->dev, &pt));
+	copy.src_ioas_id = a;
+	copy.dst_ioas_id = c;
+	copy.src_iova = IOVA_A + PAGE;
+	copy.dst_iova = IOVA_A;
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_IOAS_COPY, &copy));
+	/* And A -> B, so that B has the pages too. */
+	copy.dst_ioas_id = b;
+	copy.src_iova = IOVA_A;
+	copy.dst_iova = IOVA_A;
+	copy.length = 4 * PAGE;
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_IOAS_COPY, &copy));
+	assert_int_equal(pvfio_pinned_pages(), pinned);
+
+	/* Replace the access onto B: its pin on A is revoked. */
+	assert_ok(pvfio_access_set_ioas(afd, PVFIO_ACCESS_REPLACE, b));
+	assert_int_equal(pvfio_access_events(afd, ev, 4), 1);
+	assert_int_equal(ev[0].pin_ids[0], pin);
+	assert_ok(pvfio_destroy(s->fd, a));
+	assert_ok(pvfio_access_pin(afd, IOVA_A + 2 * PAGE, PAGE, 0, &pin));
+
+	/* COPY B -> C again, elsewhere; check through the mock domain on B. */
+	copy.src_ioas_id = b;
+	copy.dst_ioas_id = c;
+	copy.src_iova = IOVA_A + 3 * PAGE;
+	copy.dst_iova = IOVA_A + 8 * PAGE;
+	copy.length = PAGE;
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_IOAS_COPY, &copy));
+	assert_ok(pvfio_mock_device(s->fd, b, &mock_b));
+	assert_ok(pvfio_check_map(s->fd, mock_b, IOVA_A, s->buf, 4 * PAGE));
+	assert_int_equal(pvfio_pinned_pages(), pinned);
+
+	/* The device reads both copies in C through the IOMMU. */
+	memset(s->out, 0, 4 * PAGE);
+	dma_copy(IOVA_A + PAGE - 500, IOVA_OUT, 1000);
+	assert_memory_equal(s->out, s->buf + 2 * PAGE - 500, 1000);
+	dma_copy(IOVA_A + 8 * PAGE, IOVA_OUT + PAGE, 2000);
+	assert_memory_equal(s->out + PAGE, s->buf + 3 * PAGE, 2000);
+
+	assert_ok(detach(s->fd, s->dev));
+	close(afd);
+	assert_ok(pvfio_destroy(s->fd, mock_b));
+	assert_ok(pvfio_destroy(s->fd, b));
+	assert_int_equal(pvfio_access_pins(), 0);
+}
+
 /* Unbinding pvfio-pci under a live context: dead object, clean close. */
 static void test_unbind_while_attached(void **state)
 {
@@ -687,6 +764,7 @@ int main(void)
 		T(test_replace),
 		T(test_hwpt_alloc),
 		T(test_memfd_copy_dma),
+		T(test_classic_sequence),
 		T(test_unbind_while_attached),
 		T(test_close_releases_device),
 	};
