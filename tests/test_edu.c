@@ -551,13 +551,13 @@ static void test_classic_sequence(void **state)
 	assert_ok(pvfio_ioas_alloc(s->fd, &a));
 	assert_ok(pvfio_ioas_alloc(s->fd, &b));
 	assert_ok(pvfio_map(s->fd, a, s->buf, 4 * PAGE, &iova, FIXED | RW));
+	assert_ok(pvfio_map(s->fd, c, s->out, 4 * PAGE, &out, FIXED | RW));
 	pinned = pvfio_pinned_pages();
 	afd = pvfio_access_create(s->fd, a, 0, 0);
 	assert_true(afd >= 0);
 	assert_ok(pvfio_access_pin(afd, IOVA_A + PAGE, 2 * PAGE, 0, &pin));
 
 	/* COPY A -> C, where the device DMAs through a real domain. */
-	assert_ok(pvfio_map(s->fd, c, s->out, 4 * PAGE, &out, FIXED | RW));
 	pt = c;
 	assert_ok(attach(s->fd, s->dev, &pt));
 	copy.src_ioas_id = a;
