@@ -26,13 +26,18 @@ struct pvfio_access;
 /**
  * struct pvfio_access_ops - what pvfio calls back into a consumer
  * @unmap: [@iova, @iova + @length) is going away (unmapped, or, for a
- *         replace, all of the old IOAS).  Called without pvfio locks held,
- *         from the thread doing the unmap; the consumer must call
- *         pvfio_access_unpin_pages() for every pin it holds inside the range
- *         before returning, and must not attach, detach, replace or destroy
- *         the access from here.  May be called again if pins remain; after a
- *         bounded number of rounds the unmap fails with -EDEADLOCK and, for
- *         an in-kernel consumer, pvfio WARNs once.
+ *         replace or detach, all of the old IOAS: @iova 0, @length
+ *         ULONG_MAX).  Called without pvfio locks held, from the thread
+ *         doing the unmap; the consumer must call pvfio_access_unpin_pages()
+ *         for every pin it holds inside the range before returning, and
+ *         must not attach, detach, replace or destroy the access from here.
+ *         So that every pin it holds is one it can find here, the consumer
+ *         must hold the lock this callback takes across
+ *         pvfio_access_pin_pages() and the recording of the pin (pvfio
+ *         never waits for a callback while pinning: this cannot deadlock).
+ *         May be called again if pins remain; after a bounded number of
+ *         rounds the unmap fails with -EDEADLOCK and, for an in-kernel
+ *         consumer, pvfio WARNs once.
  */
 struct pvfio_access_ops {
 	void (*unmap)(void *data, unsigned long iova, unsigned long length);

@@ -36,25 +36,34 @@
  * @node: its IOVA range, in pvfio_access.pins
  * @ioas: the IOAS it was made on (after a replace, the old one)
  * @write: pinned for write: dirty the pages on unpin
+ * @pending: being made; not handed to the consumer yet
  */
 struct pvfio_pin_rec {
 	struct interval_tree_node node;
 	struct pvfio_ioas *ioas;
 	bool write;
+	bool pending;
 };
 
+/*
+ * Whether @access has a pin on @ioas inside [iova, last].  A pin being made
+ * counts (the consumer is called, harmlessly) unless @settled: then only
+ * pins the consumer was handed count, for blaming it.
+ */
 static bool pvfio_access_has_pins(struct pvfio_access *access,
 				  struct pvfio_ioas *ioas, unsigned long iova,
-				  unsigned long last)
+				  unsigned long last, bool settled)
 {
 	struct interval_tree_node *node;
+	struct pvfio_pin_rec *pin;
 	bool found = false;
 
 	spin_lock(&access->pins_lock);
 	for (node = interval_tree_iter_first(&access->pins, iova, last);
-	     node && !found; node = interval_tree_iter_next(node, iova, last))
-		found = container_of(node, struct pvfio_pin_rec,
-				     node)->ioas == ioas;
+	     node && !found; node = interval_tree_iter_next(node, iova, last)) {
+		pin = container_of(node, struct pvfio_pin_rec, node);
+		found = pin->ioas == ioas && !(settled && pin->pending);
+	}
 	spin_unlock(&access->pins_lock);
 	return found;
 }
@@ -88,7 +97,7 @@ void pvfio_ioas_notify_accesses(struct pvfio_ioas *ioas, unsigned long iova,
 
 	mutex_lock(&ioas->access_lock);
 	xa_for_each(&ioas->accesses, index, access) {
-		if (!pvfio_access_has_pins(access, ioas, iova, last))
+		if (!pvfio_access_has_pins(access, ioas, iova, last, final))
 			continue;
 		if (final) {
 			pvfio_access_stubborn(access);
@@ -162,11 +171,14 @@ static int pvfio_access_revoke(struct pvfio_access *access,
 	int round;
 
 	for (round = 0; round < PVFIO_NOTIFY_ROUNDS; round++) {
-		if (!pvfio_access_has_pins(access, ioas, 0, ULONG_MAX))
+		if (!pvfio_access_has_pins(access, ioas, 0, ULONG_MAX, false))
 			return 0;
+		/* Let a consumer's own pinning or unpinning thread run. */
+		if (round)
+			schedule_timeout_uninterruptible(1);
 		access->ops->unmap(access->data, 0, ULONG_MAX);
 	}
-	if (!pvfio_access_has_pins(access, ioas, 0, ULONG_MAX))
+	if (!pvfio_access_has_pins(access, ioas, 0, ULONG_MAX, true))
 		return 0;
 	pvfio_access_stubborn(access);
 	return -EDEADLOCK;
@@ -190,6 +202,7 @@ static void pvfio_access_drop_pins(struct pvfio_access *access)
 		pvfio_iopt_access_unpin(&pin->ioas->iopt, node->start,
 					node->last, pin->write);
 		kfree(pin);
+		atomic64_dec(&pvfio_nr_access_pins);
 	}
 }
 
@@ -262,9 +275,11 @@ void pvfio_access_destroy(struct pvfio_access *access)
 		if (access->ops && access->ops->unmap)
 			pvfio_access_revoke(access, ioas);
 		pvfio_access_leave(access, ioas, access->ioas_index);
-		pvfio_object_put(&ioas->obj);
 	}
+	/* Pins left point into @ioas: drop them while it is still held. */
 	pvfio_access_drop_pins(access);
+	if (ioas)
+		pvfio_object_put(&ioas->obj);
 
 	mutex_lock(&ctx->accesses_lock);
 	list_del_init(&access->ctx_item);
@@ -471,6 +486,7 @@ int pvfio_access_pin_pages(struct pvfio_access *access, unsigned long iova,
 	pin->node.start = iova;
 	pin->node.last = last;
 	pin->write = flags & PVFIO_ACCESS_WRITE;
+	pin->pending = true;
 
 	mutex_lock(&access->lock);
 	ioas = access->ioas;
@@ -499,6 +515,9 @@ int pvfio_access_pin_pages(struct pvfio_access *access, unsigned long iova,
 		spin_unlock(&access->pins_lock);
 		goto err_unlock;
 	}
+	spin_lock(&access->pins_lock);
+	pin->pending = false;
+	spin_unlock(&access->pins_lock);
 	mutex_unlock(&access->lock);
 	atomic64_inc(&pvfio_nr_access_pins);
 	return 0;
@@ -532,12 +551,22 @@ void pvfio_access_unpin_pages(struct pvfio_access *access, unsigned long iova,
 
 	mutex_lock(&access->lock);
 	spin_lock(&access->pins_lock);
+	/*
+	 * Identical pins are interchangeable, but a write pin must be the
+	 * last to go so that the pages are dirtied after the last write.
+	 */
 	for (node = interval_tree_iter_first(&access->pins, iova, last); node;
 	     node = interval_tree_iter_next(node, iova, last)) {
-		if (node->start == iova && node->last == last) {
-			pin = container_of(node, struct pvfio_pin_rec, node);
+		struct pvfio_pin_rec *cand = container_of(node,
+							  struct pvfio_pin_rec,
+							  node);
+
+		if (node->start != iova || node->last != last || cand->pending)
+			continue;
+		if (!pin || pin->write)
+			pin = cand;
+		if (!pin->write)
 			break;
-		}
 	}
 	spin_unlock(&access->pins_lock);
 	if (WARN_ON_ONCE(!pin))

@@ -887,6 +887,23 @@ err_unreserve:
 	return ret;
 }
 
+/*
+ * The alignment mappings need: the page size, the smallest IOMMU page of
+ * every domain, and what the attached accesses ask for.
+ */
+static void pvfio_iopt_recalc_alignment(struct pvfio_iopt *iopt)
+{
+	unsigned long align = max(PAGE_SIZE, iopt->access_alignment);
+	struct pvfio_domain *dom;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	list_for_each_entry(dom, &iopt->domains, item)
+		if (dom->domain)
+			align = max(align,
+				    1UL << __ffs(dom->domain->pgsize_bitmap));
+	iopt->iova_alignment = align;
+}
+
 /**
  * pvfio_iopt_remove_domain() - stop filling a domain
  * @iopt: the IOVA space
@@ -902,8 +919,6 @@ void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
 			      struct pvfio_domain *dom)
 {
 	struct interval_tree_node *node;
-	struct pvfio_domain *other;
-	unsigned long align = PAGE_SIZE;
 
 	down_write(&iopt->iova_rwsem);
 	if (!dom->added)
@@ -917,12 +932,7 @@ void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
 			pvfio_mock_unmap(dom->mock, node->start,
 					 node->last - node->start + 1);
 	__pvfio_iopt_remove_reserved(iopt, dom->owner);
-
-	list_for_each_entry(other, &iopt->domains, item)
-		if (other->domain)
-			align = max(align,
-				    1UL << __ffs(other->domain->pgsize_bitmap));
-	iopt->iova_alignment = max(align, iopt->access_alignment);
+	pvfio_iopt_recalc_alignment(iopt);
 out_unlock:
 	up_write(&iopt->iova_rwsem);
 }
@@ -986,7 +996,7 @@ int pvfio_iopt_set_access_alignment(struct pvfio_iopt *iopt,
 			ret = -EINVAL;
 	if (!ret) {
 		iopt->access_alignment = align;
-		iopt->iova_alignment = max(iopt->iova_alignment, align);
+		pvfio_iopt_recalc_alignment(iopt);
 	}
 	up_write(&iopt->iova_rwsem);
 	return ret;

@@ -3,6 +3,7 @@
  * IOAS objects: I/O address spaces and their ioctls.
  */
 #include <linux/file.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "pvfio_private.h"
@@ -73,8 +74,15 @@ int pvfio_ioas_unmap_range(struct pvfio_ioas *ioas, unsigned long iova,
 
 	for (round = 0; ; round++) {
 		ret = pvfio_iopt_unmap(&ioas->iopt, iova, last, unmapped);
-		if (ret != -EAGAIN)
+		if (ret != -EAGAIN) {
+			/* A later round failing otherwise must unblock pins. */
+			if (ret && round)
+				pvfio_iopt_allow_access(&ioas->iopt, iova, last);
 			return ret;
+		}
+		/* Let a consumer's own pinning or unpinning thread run. */
+		if (round)
+			schedule_timeout_uninterruptible(1);
 		pvfio_ioas_notify_accesses(ioas, iova, last,
 					   round == PVFIO_UNMAP_ROUNDS);
 		if (round == PVFIO_UNMAP_ROUNDS)

@@ -17,6 +17,18 @@
  * Pages are pinned before iova_rwsem is taken, never under it.  When two
  * IOASes are involved (COPY) only one iova_rwsem is held at a time.
  *
+ * Accesses (access.c, uaccess.c) add, outermost first:
+ *
+ *   pvfio_uaccess.rwsem        (an access fd's ioctls vs its destruction)
+ *     pvfio_uaccess.lock       (its pins and events; the unmap callback)
+ *       pvfio_access.lock
+ *         pvfio_ioas.access_lock
+ *           pvfio_iopt.iova_rwsem
+ *             pvfio_access.pins_lock (spinlock, a leaf)
+ *
+ * pvfio_ctx.accesses_lock is only ever taken alone.  No pvfio lock is held
+ * while an access's unmap callback runs.
+ *
  * The object table's xa_lock is a leaf: it is only held to look up, publish
  * or unpublish an object and to take or drop its table reference.
  */

@@ -24,6 +24,7 @@
 #define PVFIO_UACCESS_MAX_EVENTS 4096
 #define PVFIO_UACCESS_MAX_PIN SZ_1G
 #define PVFIO_UACCESS_MAX_RW SZ_1M
+#define PVFIO_UACCESS_MAX_PINS 65536
 
 /**
  * struct pvfio_upin - a pin made through an access fd
@@ -137,6 +138,7 @@ static void pvfio_uaccess_unmap(void *data, unsigned long iova,
 		pvfio_access_unpin_pages(ua->access, upin->iova, upin->length);
 		xa_erase(&ua->pins, id);
 		kfree(upin);
+		cond_resched();
 
 		if (ue && ue->ev.nr_pins == PVFIO_ACCESS_EVENT_PINS) {
 			pvfio_uaccess_queue(ua, ue);
@@ -225,7 +227,11 @@ static ssize_t pvfio_uaccess_fops_read(struct file *file, char __user *buf,
 {
 	struct pvfio_uaccess *ua = file->private_data;
 	size_t done = 0, evsz = sizeof(struct pvfio_access_event);
-	struct pvfio_uevent *ue;
+	struct pvfio_access_event overflow = {
+		.type = PVFIO_ACCESS_EVENT_OVERFLOW,
+	};
+	struct pvfio_uevent *ue, *tmp;
+	LIST_HEAD(taken);
 	int ret;
 
 	if (count < evsz)
@@ -248,35 +254,49 @@ static ssize_t pvfio_uaccess_fops_read(struct file *file, char __user *buf,
 			return ret;
 		mutex_lock(&ua->lock);
 	}
-
-	/* Losses come first: the reader learns it missed something. */
-	if (ua->lost) {
-		struct pvfio_access_event ev = {
-			.type = PVFIO_ACCESS_EVENT_OVERFLOW,
-			.lost = ua->lost,
-		};
-
-		if (copy_to_user(buf, &ev, evsz)) {
-			ret = -EFAULT;
-			goto out_unlock;
-		}
-		ua->lost = 0;
+	/*
+	 * Take what fits and copy it without the lock: a slow or faulting
+	 * reader must not hold up the unmap callback, which takes this lock.
+	 * Losses come first, so that the reader learns it missed something.
+	 */
+	overflow.lost = ua->lost;
+	ua->lost = 0;
+	if (overflow.lost)
+		done += evsz;
+	while (done + evsz <= count && !list_empty(&ua->events)) {
+		list_move_tail(ua->events.next, &taken);
+		ua->nr_events--;
 		done += evsz;
 	}
-	while (done + evsz <= count && !list_empty(&ua->events)) {
-		ue = list_first_entry(&ua->events, struct pvfio_uevent, item);
-		if (copy_to_user(buf + done, &ue->ev, evsz)) {
+	mutex_unlock(&ua->lock);
+
+	done = 0;
+	ret = 0;
+	if (overflow.lost) {
+		if (copy_to_user(buf, &overflow, evsz))
 			ret = -EFAULT;
-			goto out_unlock;
+		else
+			done += evsz;
+	}
+	list_for_each_entry_safe(ue, tmp, &taken, item) {
+		if (ret || copy_to_user(buf + done, &ue->ev, evsz)) {
+			ret = -EFAULT;
+			break;
 		}
 		list_del(&ue->item);
-		ua->nr_events--;
 		kfree(ue);
 		done += evsz;
 	}
-	ret = 0;
-out_unlock:
-	mutex_unlock(&ua->lock);
+	if (ret) {
+		/* Give back what was not delivered, in order, at the head. */
+		mutex_lock(&ua->lock);
+		if (overflow.lost && !done)
+			ua->lost += overflow.lost;
+		list_for_each_entry(ue, &taken, item)
+			ua->nr_events++;
+		list_splice(&taken, &ua->events);
+		mutex_unlock(&ua->lock);
+	}
 	return done ? done : ret;
 }
 
@@ -416,8 +436,10 @@ int pvfio_uaccess_pin(struct pvfio_ucmd *ucmd)
 	upin->length = cmd->length;
 
 	mutex_lock(&ua->lock);
-	ret = xa_alloc(&ua->pins, &id, XA_ZERO_ENTRY, xa_limit_31b,
-		       GFP_KERNEL_ACCOUNT);
+	ret = xa_alloc(&ua->pins, &id, XA_ZERO_ENTRY,
+		       XA_LIMIT(1, PVFIO_UACCESS_MAX_PINS), GFP_KERNEL_ACCOUNT);
+	if (ret == -EBUSY)
+		ret = -ENOSPC;
 	if (ret)
 		goto out_unlock;
 	ret = pvfio_access_pin_pages(ua->access, cmd->iova, cmd->length, pages,

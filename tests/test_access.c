@@ -280,6 +280,7 @@ static void test_stubborn_access(void **state)
 	struct pvfio_access_event ev[4];
 	struct timespec t0, t1;
 	uint32_t pin, pin2, other_pin;
+	uint64_t iova;
 	int afd = pvfio_access_create(s->fd, s->ioas, 0, 0);
 	int good = pvfio_access_create(s->fd, s->ioas, 0, 0);
 
@@ -313,6 +314,19 @@ static void test_stubborn_access(void **state)
 	assert_int_equal(pvfio_access_pins(), 0);
 	close(afd);
 	close(good);
+
+	/* Closed while stubborn and holding pins: they are dropped anyway. */
+	iova = BASE;
+	assert_ok(pvfio_map(s->fd, s->ioas, s->buf, NPAGES * PAGE, &iova,
+			    FIXED | RW));
+	afd = pvfio_access_create(s->fd, s->ioas, 0, 0);
+	assert_true(afd >= 0);
+	assert_ok(pvfio_access_pin(afd, BASE, 2 * PAGE, PVFIO_ACCESS_RW_WRITE,
+				   &pin));
+	assert_ok(pvfio_set_stubborn(s->fd, afd, true));
+	close(afd);
+	assert_int_equal(pvfio_access_pins(), 0);
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, NULL));
 }
 
 static void test_replace(void **state)
@@ -359,7 +373,12 @@ static void test_replace(void **state)
 	assert_ok(pvfio_destroy(s->fd, s->ioas));
 	assert_ok(pvfio_access_pin(afd, BASE, PAGE, 0, &pin));
 	assert_errno(pvfio_destroy(s->fd, b), EBUSY);
+	/* B needs 64 KiB alignment while the access is on it, not after. */
+	iova = 0x2001000;
+	assert_errno(pvfio_map(s->fd, b, s->buf, PAGE, &iova, FIXED | RW),
+		     EINVAL);
 	close(afd);
+	assert_ok(pvfio_map(s->fd, b, s->buf, PAGE, &iova, FIXED | RW));
 	assert_ok(pvfio_destroy(s->fd, b));
 	assert_ok(pvfio_destroy(s->fd, c));
 }

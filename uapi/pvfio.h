@@ -553,8 +553,8 @@ enum pvfio_access_flags {
  *
  * Errors: ENOENT not attached or the range is not fully mapped; EPERM WRITE
  * on a read-only mapping; EBUSY an unmap revoking pins in the range or a
- * replace is running; EINVAL bad alignment or length; EOVERFLOW; ENODEV the
- * context is gone.
+ * replace is running; EINVAL bad alignment or length; EOVERFLOW; ENOSPC the
+ * access holds 65536 pins already; ENODEV the context is gone.
  */
 struct pvfio_access_pin {
 	__u32 size;

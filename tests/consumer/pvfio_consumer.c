@@ -144,19 +144,14 @@ static long consumer_pin(struct consumer *c, void __user *arg)
 		goto out_unlock;
 	}
 	/*
-	 * Reserve the slot (length 0: the callback skips it) and pin without
-	 * our lock: pvfio may call back into consumer_unmap() meanwhile.
+	 * Pin holding the lock consumer_unmap() takes, as include/pvfio.h
+	 * asks: an unmap racing this pin waits, then finds the pin recorded.
 	 */
-	pin->pages = pages;
-	pin->length = 0;
-	mutex_unlock(&c->lock);
 	ret = pvfio_access_pin_pages(c->access, p.iova, p.length, pages,
 				     p.write ? PVFIO_ACCESS_WRITE : 0);
-	mutex_lock(&c->lock);
-	if (ret) {
-		pin->pages = NULL;
+	if (ret)
 		goto out_unlock;
-	}
+	pin->pages = pages;
 	pin->iova = p.iova;
 	pin->length = p.length;
 	pages = NULL;
