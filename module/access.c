@@ -69,7 +69,7 @@ static bool pvfio_access_has_pins(struct pvfio_access *access,
 }
 
 /* A consumer kept its pins: only an in-kernel one is a kernel bug. */
-static void pvfio_access_stubborn(struct pvfio_access *access)
+static void pvfio_access_blame(struct pvfio_access *access)
 {
 	if (access->user || access->warned)
 		return;
@@ -100,7 +100,7 @@ void pvfio_ioas_notify_accesses(struct pvfio_ioas *ioas, unsigned long iova,
 		if (!pvfio_access_has_pins(access, ioas, iova, last, final))
 			continue;
 		if (final) {
-			pvfio_access_stubborn(access);
+			pvfio_access_blame(access);
 			continue;
 		}
 		/* Keeps @access alive: leaving the IOAS waits for this. */
@@ -180,7 +180,7 @@ static int pvfio_access_revoke(struct pvfio_access *access,
 	}
 	if (!pvfio_access_has_pins(access, ioas, 0, ULONG_MAX, true))
 		return 0;
-	pvfio_access_stubborn(access);
+	pvfio_access_blame(access);
 	return -EDEADLOCK;
 }
 

@@ -447,7 +447,7 @@ int pvfio_uaccess_rw(struct pvfio_ucmd *ucmd);
 int pvfio_uaccess_attach(struct pvfio_ucmd *ucmd);
 int pvfio_uaccess_replace(struct pvfio_ucmd *ucmd);
 int pvfio_uaccess_detach(struct pvfio_ucmd *ucmd);
-int pvfio_uaccess_set_stubborn(int fd, bool stubborn);
+int pvfio_uaccess_set_keep_pins(int fd, bool keep_pins);
 struct pvfio_uaccess *pvfio_uaccess_ctx_gone(struct pvfio_access *access,
 					     struct pvfio_ctx *ctx);
 void pvfio_uaccess_kill_put(struct pvfio_uaccess *ua);

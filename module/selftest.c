@@ -277,11 +277,11 @@ int pvfio_test_ioctl(struct pvfio_ucmd *ucmd)
 		return pvfio_test_check_refs(cmd);
 	case PVFIO_TEST_OP_ADD_RESERVED:
 		return pvfio_test_add_reserved(ucmd, cmd);
-	case PVFIO_TEST_OP_ACCESS_STUBBORN:
-		if (cmd->access_stubborn.stubborn > 1)
+	case PVFIO_TEST_OP_ACCESS_KEEP_PINS:
+		if (cmd->access_keep_pins.keep_pins > 1)
 			return -EINVAL;
-		return pvfio_uaccess_set_stubborn(cmd->access_stubborn.access_fd,
-						  cmd->access_stubborn.stubborn);
+		return pvfio_uaccess_set_keep_pins(cmd->access_keep_pins.access_fd,
+						  cmd->access_keep_pins.keep_pins);
 	case PVFIO_TEST_OP_MOCK_MAP_CALLS:
 		return pvfio_test_mock_map_calls(ucmd, cmd);
 	case PVFIO_TEST_OP_MEMLIMIT:

@@ -47,13 +47,13 @@ struct pvfio_uevent {
  * @rwsem: held for read by ioctls using @access, for write to destroy it
  * @access: the in-kernel access; valid until @dead
  * @dead: @access is destroyed (fd closed, or the context went first)
- * @lock: protects @pins, @events, @nr_events, @lost, @stubborn
+ * @lock: protects @pins, @events, @nr_events, @lost, @keep_pins
  * @pins: pin ID -> struct pvfio_upin
  * @events: queued struct pvfio_uevent
  * @nr_events: entries in @events
  * @max_events: queue length
  * @lost: events dropped since the last read
- * @stubborn: test operation: keep pins when asked to unpin
+ * @keep_pins: test operation: keep pins when asked to unpin
  * @read_wq: readers and pollers
  */
 struct pvfio_uaccess {
@@ -67,7 +67,7 @@ struct pvfio_uaccess {
 	unsigned int nr_events;
 	unsigned int max_events;
 	u64 lost;
-	bool stubborn;
+	bool keep_pins;
 	wait_queue_head_t read_wq;
 };
 
@@ -130,7 +130,7 @@ static void pvfio_uaccess_unmap(void *data, unsigned long iova,
 	struct pvfio_upin *upin;
 
 	mutex_lock(&ua->lock);
-	if (ua->stubborn)
+	if (ua->keep_pins)
 		goto out_unlock;
 	xa_for_each(&ua->pins, id, upin) {
 		if (upin->iova > last || upin->iova + upin->length - 1 < iova)
@@ -178,7 +178,7 @@ static void pvfio_uaccess_kill(struct pvfio_uaccess *ua)
 		pvfio_access_destroy(ua->access);
 		mutex_lock(&ua->lock);
 		ua->dead = true;
-		/* A stubborn access's pins were dropped with it. */
+		/* A pin-keeping access's pins were dropped with it. */
 		xa_for_each(&ua->pins, id, upin) {
 			xa_erase(&ua->pins, id);
 			kfree(upin);
@@ -538,13 +538,13 @@ int pvfio_uaccess_detach(struct pvfio_ucmd *ucmd)
 }
 
 /**
- * pvfio_uaccess_set_stubborn() - test operation: keep pins when asked
+ * pvfio_uaccess_set_keep_pins() - test operation: keep pins when asked
  * @fd: an access fd of the caller
- * @stubborn: keep them (true) or behave (false)
+ * @keep_pins: keep them (true) or behave (false)
  *
  * Return: 0, -EBADF not an access fd.
  */
-int pvfio_uaccess_set_stubborn(int fd, bool stubborn)
+int pvfio_uaccess_set_keep_pins(int fd, bool keep_pins)
 {
 	struct pvfio_uaccess *ua;
 	struct file *file;
@@ -558,7 +558,7 @@ int pvfio_uaccess_set_stubborn(int fd, bool stubborn)
 	}
 	ua = file->private_data;
 	mutex_lock(&ua->lock);
-	ua->stubborn = stubborn;
+	ua->keep_pins = keep_pins;
 	mutex_unlock(&ua->lock);
 	fput(file);
 	return 0;

@@ -121,6 +121,18 @@ int pvfio_fixture_unload(bool test_ops)
 	return ret;
 }
 
+int pvfio_group_setup_test_ops(void **state)
+{
+	(void)state;
+	return pvfio_fixture_load("enable_test_ops=1");
+}
+
+int pvfio_group_teardown_test_ops(void **state)
+{
+	(void)state;
+	return pvfio_fixture_unload(true);
+}
+
 int pvfio_open(void)
 {
 	int fd = open(PVFIO_DEV, O_RDWR | O_CLOEXEC);
@@ -478,12 +490,26 @@ uint64_t pvfio_access_pins(void)
 	return stats.out_access_pins;
 }
 
-int pvfio_set_stubborn(int fd, int afd, bool stubborn)
+int pvfio_set_keep_pins(int fd, int afd, bool keep_pins)
 {
 	struct pvfio_test_cmd cmd = {
-		.size = sizeof(cmd), .op = PVFIO_TEST_OP_ACCESS_STUBBORN,
-		.access_stubborn = { .access_fd = afd, .stubborn = stubborn },
+		.size = sizeof(cmd), .op = PVFIO_TEST_OP_ACCESS_KEEP_PINS,
+		.access_keep_pins = { .access_fd = afd, .keep_pins = keep_pins },
 	};
 
 	return pvfio_ioctl(fd, PVFIO_TEST, &cmd);
+}
+
+void *pvfio_alloc_hugetlb(size_t len)
+{
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
+	void *p;
+
+	if (!f)
+		return NULL;
+	fprintf(f, "%zu", len / (2 * MiB) + 2);
+	fclose(f);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
 }

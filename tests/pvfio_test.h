@@ -32,6 +32,10 @@ int pvfio_kmod_remove(const char *name);
  */
 int pvfio_fixture_unload(bool test_ops);
 
+/* cmocka group setup/teardown: pvfio with enable_test_ops=1. */
+int pvfio_group_setup_test_ops(void **state);
+int pvfio_group_teardown_test_ops(void **state);
+
 int pvfio_open(void);
 /* ioctl() returning 0 or -errno. */
 int pvfio_ioctl(int fd, unsigned long cmd, void *arg);
@@ -60,6 +64,8 @@ long pvfio_vmlck_kb(void);
 int pvfio_drop_cap(int cap);
 /* Anonymous memory of @len bytes aligned to @align, or NULL. */
 void *pvfio_alloc(size_t len, size_t align);
+/* @len bytes of 2 MiB hugetlbfs pages (reserving them), or NULL. */
+void *pvfio_alloc_hugetlb(size_t len);
 
 #define RW (PVFIO_IOAS_MAP_READABLE | PVFIO_IOAS_MAP_WRITEABLE)
 #define FIXED PVFIO_IOAS_MAP_FIXED_IOVA
@@ -102,7 +108,7 @@ int pvfio_access_set_ioas(int afd, unsigned long ioctl, uint32_t ioas);
 int pvfio_access_events(int afd, struct pvfio_access_event *ev, int max);
 /* Module-wide access pins (needs enable_test_ops). */
 uint64_t pvfio_access_pins(void);
-int pvfio_set_stubborn(int fd, int afd, bool stubborn);
+int pvfio_set_keep_pins(int fd, int afd, bool keep_pins);
 
 /* /proc/vmstat counter by name, or -1. */
 long long pvfio_vmstat(const char *name);

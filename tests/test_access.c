@@ -2,7 +2,7 @@
 /*
  * Access suite: the userspace access fd (and through it the in-kernel
  * access API): pin/unpin, RW at every alignment, unmap notification with
- * several accesses, the stubborn access and -EDEADLOCK, replace, release
+ * several accesses, the pin-keeping access and -EDEADLOCK, replace, release
  * on close and kill, event overflow, and a concurrency run.
  */
 #define _GNU_SOURCE
@@ -273,8 +273,8 @@ static void test_unmap_notifies_each_access(void **state)
 	close(f3);
 }
 
-/* A stubborn access: -EDEADLOCK in bounded time, the IOAS intact. */
-static void test_stubborn_access(void **state)
+/* A pin-keeping access: -EDEADLOCK in bounded time, the IOAS intact. */
+static void test_access_keeping_pins(void **state)
 {
 	struct acc_state *s = *state;
 	struct pvfio_access_event ev[4];
@@ -288,8 +288,8 @@ static void test_stubborn_access(void **state)
 	assert_ok(pvfio_access_pin(afd, BASE + 2 * PAGE, PAGE,
 				   PVFIO_ACCESS_RW_WRITE, &pin));
 	assert_ok(pvfio_access_pin(good, BASE, PAGE, 0, &other_pin));
-	assert_ok(pvfio_set_stubborn(s->fd, afd, true));
-	assert_errno(pvfio_set_stubborn(s->fd, s->fd, true), EBADF);
+	assert_ok(pvfio_set_keep_pins(s->fd, afd, true));
+	assert_errno(pvfio_set_keep_pins(s->fd, s->fd, true), EBADF);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_errno(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, NULL),
@@ -309,13 +309,13 @@ static void test_stubborn_access(void **state)
 				 &(struct pvfio_access_detach){ .size = 8 }),
 		     EDEADLOCK);
 	/* Behaving again, the unmap goes through. */
-	assert_ok(pvfio_set_stubborn(s->fd, afd, false));
+	assert_ok(pvfio_set_keep_pins(s->fd, afd, false));
 	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, NULL));
 	assert_int_equal(pvfio_access_pins(), 0);
 	close(afd);
 	close(good);
 
-	/* Closed while stubborn and holding pins: they are dropped anyway. */
+	/* Closed while pin-keeping and holding pins: they are dropped anyway. */
 	iova = BASE;
 	assert_ok(pvfio_map(s->fd, s->ioas, s->buf, NPAGES * PAGE, &iova,
 			    FIXED | RW));
@@ -323,7 +323,7 @@ static void test_stubborn_access(void **state)
 	assert_true(afd >= 0);
 	assert_ok(pvfio_access_pin(afd, BASE, 2 * PAGE, PVFIO_ACCESS_RW_WRITE,
 				   &pin));
-	assert_ok(pvfio_set_stubborn(s->fd, afd, true));
+	assert_ok(pvfio_set_keep_pins(s->fd, afd, true));
 	close(afd);
 	assert_int_equal(pvfio_access_pins(), 0);
 	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, NULL));
@@ -729,18 +729,6 @@ static void test_size_rules(void **state)
 	close(size_afd);
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	return pvfio_fixture_load("enable_test_ops=1");
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return pvfio_fixture_unload(true);
-}
-
 #define T(fn) cmocka_unit_test_setup_teardown(fn, acc_setup, acc_teardown)
 
 int main(void)
@@ -751,7 +739,7 @@ int main(void)
 		T(test_pin_unpin),
 		T(test_rw_alignments),
 		T(test_unmap_notifies_each_access),
-		T(test_stubborn_access),
+		T(test_access_keeping_pins),
 		T(test_replace),
 		T(test_context_closes_first),
 		T(test_killed_with_access),
@@ -759,6 +747,7 @@ int main(void)
 		T(test_concurrency),
 	};
 
-	return cmocka_run_group_tests_name("access", tests, group_setup,
-					   group_teardown) ? 1 : 0;
+	return cmocka_run_group_tests_name("access", tests,
+					   pvfio_group_setup_test_ops,
+					   pvfio_group_teardown_test_ops) ? 1 : 0;
 }

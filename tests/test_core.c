@@ -468,18 +468,6 @@ static void test_open_close(void **state)
 	assert_int_equal(errno, ESPIPE);
 }
 
-static int group_setup_test_ops(void **state)
-{
-	(void)state;
-	return pvfio_fixture_load("enable_test_ops=1");
-}
-
-static int group_teardown_test_ops(void **state)
-{
-	(void)state;
-	return pvfio_fixture_unload(true);
-}
-
 /* Loaded with defaults: root-only node and no test operations. */
 static void test_defaults(void **state)
 {
@@ -554,8 +542,8 @@ int main(void)
 	int failed = 0;
 
 	failed += cmocka_run_group_tests_name("core", test_ops_tests,
-					      group_setup_test_ops,
-					      group_teardown_test_ops);
+					      pvfio_group_setup_test_ops,
+					      pvfio_group_teardown_test_ops);
 	failed += cmocka_run_group_tests_name("defaults", default_tests,
 					      group_setup_defaults,
 					      group_teardown_defaults);

@@ -286,15 +286,9 @@ static void test_dma_thp_boundary(void **state)
 static void test_dma_hugetlbfs_boundary(void **state)
 {
 	size_t len = 4 * MiB;
-	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
-	char *big;
+	char *big = pvfio_alloc_hugetlb(len);
 
-	assert_non_null(f);
-	fputs("4", f);
-	fclose(f);
-	big = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	assert_true(big != MAP_FAILED);
+	assert_non_null(big);
 	dma_across_huge(*state, big, len);
 	munmap(big, len);
 }

@@ -597,15 +597,9 @@ static void test_contiguous_runs_one_call(void **state)
 		.size = sizeof(opt), .option_id = PVFIO_OPTION_HUGE_PAGES,
 		.op = PVFIO_OPTION_OP_SET,
 	};
-	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
-	char *big;
+	char *big = pvfio_alloc_hugetlb(len);
 
-	assert_non_null(f);
-	fputs("4", f);
-	fclose(f);
-	big = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	assert_true(big != MAP_FAILED);
+	assert_non_null(big);
 	memset(big, 1, len);
 
 	calls = pvfio_mock_map_calls(s->fd, s->mock);
@@ -818,18 +812,6 @@ static void test_killed_process(void **state)
 	assert_no_new_pins(s);
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	return pvfio_fixture_load("enable_test_ops=1");
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return pvfio_fixture_unload(true);
-}
-
 #define T(fn) cmocka_unit_test_setup_teardown(fn, ioas_setup, ioas_teardown)
 
 int main(void)
@@ -858,6 +840,7 @@ int main(void)
 		T(test_killed_process),
 	};
 
-	return cmocka_run_group_tests_name("ioas", tests, group_setup,
-					   group_teardown) ? 1 : 0;
+	return cmocka_run_group_tests_name("ioas", tests,
+					   pvfio_group_setup_test_ops,
+					   pvfio_group_teardown_test_ops) ? 1 : 0;
 }

@@ -36,9 +36,9 @@ static int count_in_log(const char *needle)
 	return count;
 }
 
-static void test_stubborn_consumer_warns_once(void **state)
+static void test_pin_keeping_consumer_warns_once(void **state)
 {
-	struct pvfio_consumer_setup setup = { .flags = PVFIO_CONSUMER_STUBBORN };
+	struct pvfio_consumer_setup setup = { .flags = PVFIO_CONSUMER_KEEP_PINS };
 	struct pvfio_consumer_pin pin = { .iova = BASE, .length = PAGE };
 	char *buf = pvfio_alloc(4 * PAGE, PAGE);
 	struct timespec t0, t1;
@@ -102,7 +102,7 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stubborn_consumer_warns_once),
+		cmocka_unit_test(test_pin_keeping_consumer_warns_once),
 	};
 
 	return cmocka_run_group_tests_name("warn", tests, group_setup,

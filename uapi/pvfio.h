@@ -694,7 +694,7 @@ enum pvfio_test_op {
 	PVFIO_TEST_OP_ADD_RESERVED = 5,
 	PVFIO_TEST_OP_MEMLIMIT = 6,
 	PVFIO_TEST_OP_MOCK_MAP_CALLS = 7,
-	PVFIO_TEST_OP_ACCESS_STUBBORN = 8,
+	PVFIO_TEST_OP_ACCESS_KEEP_PINS = 8,
 };
 
 /**
@@ -714,14 +714,14 @@ struct pvfio_test_stats {
 };
 
 /**
- * struct pvfio_test_access_stubborn - PVFIO_TEST_OP_ACCESS_STUBBORN
+ * struct pvfio_test_access_keep_pins - PVFIO_TEST_OP_ACCESS_KEEP_PINS
  * @access_fd: an access fd of the caller
- * @stubborn: 1: the access keeps its pins when asked to unpin (unmaps of
+ * @keep_pins: 1: the access keeps its pins when asked to unpin (unmaps of
  *            its pins then fail with EDEADLOCK); 0: back to normal
  */
-struct pvfio_test_access_stubborn {
+struct pvfio_test_access_keep_pins {
 	__s32 access_fd;
-	__u32 stubborn;
+	__u32 keep_pins;
 };
 
 /**
@@ -816,7 +816,7 @@ struct pvfio_test_memlimit {
  * @add_reserved: PVFIO_TEST_OP_ADD_RESERVED
  * @memlimit: PVFIO_TEST_OP_MEMLIMIT
  * @mock_map_calls: PVFIO_TEST_OP_MOCK_MAP_CALLS
- * @access_stubborn: PVFIO_TEST_OP_ACCESS_STUBBORN
+ * @access_keep_pins: PVFIO_TEST_OP_ACCESS_KEEP_PINS
  * @__union_size: sizes the union so that later operations fit without
  *                changing the struct size
  *
@@ -836,7 +836,7 @@ struct pvfio_test_cmd {
 		struct pvfio_test_add_reserved add_reserved;
 		struct pvfio_test_memlimit memlimit;
 		struct pvfio_test_mock_map_calls mock_map_calls;
-		struct pvfio_test_access_stubborn access_stubborn;
+		struct pvfio_test_access_keep_pins access_keep_pins;
 		__u8 __union_size[64];
 	};
 };

@@ -4,7 +4,7 @@
  * compiled against include/pvfio.h only and linked through pvfio's exported
  * symbols; each open of /dev/pvfio-consumer is one consumer with one access
  * that pins, copies (also from a kernel thread), receives unmap
- * notifications and is replaced.  Its stubborn mode keeps its pins, which
+ * notifications and is replaced.  Its pin-keeping mode keeps its pins, which
  * pvfio must answer with -EDEADLOCK and exactly one WARN.
  */
 #include <linux/completion.h>
@@ -31,7 +31,7 @@ struct consumer {
 	struct mutex lock;	/* pins, stats */
 	struct pvfio_ctx *ctx;
 	struct pvfio_access *access;
-	bool stubborn;
+	bool keep_pins;
 	struct consumer_pin pins[PVFIO_CONSUMER_MAX_PINS];
 	struct pvfio_consumer_stats stats;
 };
@@ -55,7 +55,7 @@ static void consumer_unmap(void *data, unsigned long iova, unsigned long length)
 	c->stats.out_callbacks++;
 	c->stats.out_last_iova = iova;
 	c->stats.out_last_length = length;
-	for (i = 0; i < PVFIO_CONSUMER_MAX_PINS && !c->stubborn; i++) {
+	for (i = 0; i < PVFIO_CONSUMER_MAX_PINS && !c->keep_pins; i++) {
 		struct consumer_pin *pin = &c->pins[i];
 
 		if (!pin->pages || !pin->length || pin->iova > last ||
@@ -93,7 +93,7 @@ static long consumer_setup(struct consumer *c, void __user *arg)
 		c->ctx = NULL;
 		return ret;
 	}
-	c->stubborn = s.flags & PVFIO_CONSUMER_STUBBORN;
+	c->keep_pins = s.flags & PVFIO_CONSUMER_KEEP_PINS;
 	c->access = pvfio_access_create(c->ctx,
 					s.flags & PVFIO_CONSUMER_NO_CALLBACK ?
 					&consumer_ops_no_callback :
@@ -318,8 +318,8 @@ static int consumer_release(struct inode *inode, struct file *file)
 	struct consumer *c = file->private_data;
 
 	if (c->access) {
-		/* A stubborn consumer is told to let go now. */
-		c->stubborn = false;
+		/* A pin-keeping consumer is told to let go now. */
+		c->keep_pins = false;
 		consumer_unpin_all(c);
 		pvfio_access_destroy(c->access);
 		pvfio_ctx_put(c->ctx);

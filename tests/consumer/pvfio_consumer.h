@@ -14,7 +14,7 @@
 
 /* Flags of SETUP. */
 #define PVFIO_CONSUMER_NO_CALLBACK	(1U << 0)	/* access without unmap */
-#define PVFIO_CONSUMER_STUBBORN		(1U << 1)	/* keep pins when asked */
+#define PVFIO_CONSUMER_KEEP_PINS		(1U << 1)	/* keep pins when asked */
 
 struct pvfio_consumer_setup {
 	__s32 pvfio_fd;		/* an open /dev/pvfio */

@@ -117,7 +117,7 @@ parse_cell() {
 	R_PASS[$row]=$p; R_FAIL[$row]=$f; R_SKIP[$row]=$s
 	if [[ $rc == 124 ]]; then notes+=" timeout"; fi
 	if [[ $row == *-warn ]]; then
-		# Exactly the one WARN the stubborn in-kernel consumer earns.
+		# Exactly the one WARN the pin-keeping in-kernel consumer earns.
 		if [[ $(grep 'WARNING: CPU' "$logf" | sort -u | wc -l) != 1 ]] ||
 		   ! grep -q 'WARNING: CPU.*access\.c' "$logf" ||
 		   grep -Eq 'BUG: |Oops|general protection fault|Kernel panic|possible (circular|recursive) locking|UBSAN:|KASAN:' "$logf"; then
