@@ -599,6 +599,51 @@ static void test_classic_sequence(void **state)
 	assert_int_equal(pvfio_access_pins(), 0);
 }
 
+/*
+ * IOVAs the kernel chooses, restricted by ALLOW_IOVAS to what edu can
+ * address, and the huge-page option off: both with the real domain.
+ */
+static void test_allowed_iovas_and_page_by_page(void **state)
+{
+	struct edu_state *s = *state;
+	struct pvfio_iova_range allow = { .start = 0x3000000,
+					  .last = 0x3ffffff };
+	struct pvfio_ioas_allow_iovas cmd = {
+		.size = sizeof(cmd), .ioas_id = s->ioas, .num_iovas = 1,
+		.allowed_iovas = (uintptr_t)&allow,
+	};
+	struct pvfio_option opt = {
+		.size = sizeof(opt), .option_id = PVFIO_OPTION_HUGE_PAGES,
+		.op = PVFIO_OPTION_OP_SET, .object_id = s->ioas, .val64 = 0,
+	};
+	size_t len = 4 * MiB;
+	char *big = pvfio_alloc(len, 2 * MiB);
+	uint64_t in = 0, out = 0;
+	uint32_t pt = s->ioas;
+
+	assert_non_null(big);
+	madvise(big, len, MADV_HUGEPAGE);
+	fill(big, len, 60);
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_OPTION, &opt));
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_IOAS_ALLOW_IOVAS, &cmd));
+	assert_ok(attach(s->fd, s->dev, &pt));
+	/* Not while a domain is attached. */
+	opt.val64 = 1;
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_OPTION, &opt), EBUSY);
+	assert_ok(pvfio_map(s->fd, s->ioas, big, len, &in,
+			    PVFIO_IOAS_MAP_READABLE));
+	assert_ok(pvfio_map(s->fd, s->ioas, s->out, 4 * PAGE, &out, RW));
+	assert_true(in >= allow.start && in + len - 1 <= allow.last);
+	assert_true(out >= allow.start && out + 4 * PAGE - 1 <= allow.last);
+	assert_int_equal(in % (2 * MiB), 0);
+	memset(s->out, 0, 4 * PAGE);
+	dma_copy(in + 2 * MiB - 1500, out, 3000);
+	assert_memory_equal(s->out, big + 2 * MiB - 1500, 3000);
+	assert_ok(detach(s->fd, s->dev));
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, NULL));
+	munmap(big, len);
+}
+
 /* Unbinding pvfio-pci under a live context: dead object, clean close. */
 static void test_unbind_while_attached(void **state)
 {
@@ -759,6 +804,7 @@ int main(void)
 		T(test_hwpt_alloc),
 		T(test_memfd_copy_dma),
 		T(test_classic_sequence),
+		T(test_allowed_iovas_and_page_by_page),
 		T(test_unbind_while_attached),
 		T(test_close_releases_device),
 	};
