@@ -15,9 +15,15 @@ all: modules
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# Needs no kernel tree: removes what any kernel's build left.
 clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	find module tests/consumer \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
+		-o -name '*.mod.c' -o -name '.*.cmd' -o -name '.*.d' \
+		-o -name modules.order \) -delete
+	find module -maxdepth 1 -name '.probes-*' -exec rm -rf {} +
+	rm -f Module.symvers modules.order
 	$(MAKE) -C tests clean
+	rm -rf tests/vm/out
 
 tests:
 	$(MAKE) -C tests
