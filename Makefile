@@ -21,7 +21,7 @@ clean:
 		-o -name '*.mod.c' -o -name '.*.cmd' -o -name '.*.d' \
 		-o -name modules.order \) -delete
 	find module -maxdepth 1 -name '.probes-*' -exec rm -rf {} +
-	rm -f Module.symvers modules.order
+	rm -f Module.symvers modules.order .module-common.o .*.cmd
 	$(MAKE) -C tests clean
 	rm -rf tests/vm/out
 
