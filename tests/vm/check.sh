@@ -162,8 +162,9 @@ for c in "${CELLS[@]}"; do
 	[[ $c != 6.1-vtd ]] || append="pvfio.bench=1"
 	PVFIO_APPEND=$append bash "$PVFIO_VM_DIR/boot.sh" "$c" "${INITRD[$k]}" "$logf" "$CELL_TIMEOUT" || rc=$?
 	# A guest that died before running anything of ours (seen: an int3
-	# Oops in sched_clock_cpu during early boot of 7.2 under TCG) is booted
-	# once more; the first console log is kept and the retry is reported.
+	# Oops during early boot of Debian's 6.12 and 7.2 under TCG, before
+	# pvfio is loaded) is booted once more; the first console log is kept
+	# and the retry is reported.
 	retried=""
 	if [[ $rc != 0 ]] && ! grep -q '^pvfio: running' "$logf"; then
 		mv "$logf" "$logf.boot-failure"
