@@ -268,12 +268,13 @@ static void pvfio_ctx_destroy_accesses(struct pvfio_ctx *ctx)
 		mutex_unlock(&ctx->accesses_lock);
 		if (!access)
 			return;
-		if (ua)
+		if (ua) {
 			pvfio_uaccess_kill_put(ua);
-		else if (!WARN_ON(1))
-			return;
-		else
+		} else {
+			/* A consumer let go of the context first: a bug in it. */
+			WARN_ON_ONCE(1);
 			pvfio_access_destroy(access);
+		}
 	}
 }
 
