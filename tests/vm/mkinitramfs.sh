@@ -39,8 +39,13 @@ else
 fi
 ensure_host_pkgs cpio binutils xz-utils zstd
 
+# The staging directory becomes the guest's /: mktemp makes it 0700, which
+# would keep every non-root process out of /proc, /dev and /tmp.  It and
+# everything made in it are 0755 (umask 022), whatever the caller's umask.
+umask 022
 stage=$(mktemp -d "${TMPDIR:-/tmp}/pvfio-initrd.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
+chmod 0755 "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,root,etc/pvfio,lib/$triplet,pvfio}
 cp "$busybox" "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"
