@@ -13,10 +13,13 @@
  * process holding the fd, or the context closing after the mapper died) the
  * charge returns to the right place.
  */
+#include <linux/fs.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 
 #include "pvfio_private.h"
@@ -209,9 +212,23 @@ void pvfio_pages_put(struct pvfio_pages *pages)
 	kref_put(&pages->kref, pvfio_pages_release);
 }
 
+/*
+ * MAP_FILE pins only memory files, as iommufd does (its memfd_pin_folios()
+ * takes shmem and hugetlbfs files and nothing else): a long-term pin on the
+ * page cache of another filesystem holds pages that writeback, truncation
+ * and reclaim expect to be able to move or drop.  A memfd is a shmem or a
+ * hugetlbfs file.  is_file_hugepages() needs symbols no Debian kernel
+ * exports, so hugetlbfs is recognised by its superblock.
+ */
+static bool pvfio_file_is_memory(struct file *file)
+{
+	return shmem_file(file) ||
+	       file_inode(file)->i_sb->s_magic == HUGETLBFS_MAGIC;
+}
+
 /**
  * pvfio_pages_create_file() - pin and charge a range of a file's pages
- * @file: a file that supports shared mmap
+ * @file: a memfd, or a shmem (tmpfs) or hugetlbfs file
  * @start: page-aligned offset in the file
  * @npages: number of pages, non-zero
  * @writable: pin for write (the file must be open for writing)
@@ -223,8 +240,9 @@ void pvfio_pages_put(struct pvfio_pages *pages)
  * memfd_pin_folios()).  The IOVA hint is the file offset, so huge pages of
  * hugetlbfs or huge shmem line up with huge IOPTEs.
  *
- * Return: the pages with one reference, or an ERR_PTR (-EACCES, -ENODEV
- * from mmap; -EFAULT past the end of the file; or as pvfio_pages_create()).
+ * Return: the pages with one reference, or an ERR_PTR (-EINVAL @file is no
+ * memory file; -EACCES, -ENODEV from mmap; -EFAULT past the end of the
+ * file; or as pvfio_pages_create()).
  */
 struct pvfio_pages *pvfio_pages_create_file(struct file *file, u64 start,
 					    unsigned long npages,
@@ -234,6 +252,8 @@ struct pvfio_pages *pvfio_pages_create_file(struct file *file, u64 start,
 	unsigned long len = npages << PAGE_SHIFT, addr;
 	struct pvfio_pages *pages;
 
+	if (!pvfio_file_is_memory(file))
+		return ERR_PTR(-EINVAL);
 	addr = vm_mmap(file, 0, len, PROT_READ | (writable ? PROT_WRITE : 0),
 		       MAP_SHARED, start);
 	if (IS_ERR_VALUE(addr))

@@ -12,7 +12,9 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "pvfio_test.h"
@@ -583,6 +585,85 @@ static void test_map_file_memfd(void **state)
 	assert_no_new_pins(s);
 }
 
+/* A fresh filesystem of @type mounted on a new directory under /tmp. */
+static char *mount_fs(const char *type)
+{
+	char *dir = strdup("/tmp/pvfio-fs.XXXXXX");
+
+	assert_non_null(dir);
+	assert_non_null(mkdtemp(dir));
+	assert_ok(mount("pvfio-test", dir, type, 0, NULL));
+	return dir;
+}
+
+static void umount_fs(char *dir)
+{
+	assert_ok(umount(dir));
+	assert_ok(rmdir(dir));
+	free(dir);
+}
+
+/* A file of @len bytes of 0x5a in @dir. */
+static int make_file(const char *dir, size_t len)
+{
+	char path[64], *data = malloc(len);
+	int fd;
+
+	assert_non_null(data);
+	memset(data, 0x5a, len);
+	snprintf(path, sizeof(path), "%s/file", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	free(data);
+	return fd;
+}
+
+/*
+ * MAP_FILE takes long-term pins only on memory files, as iommufd does:
+ * memfd, shmem (tmpfs) and hugetlbfs.  The page cache of any other
+ * filesystem (here ramfs, which the initramfs root may be) and files of
+ * /proc are refused with EINVAL, whatever the access, pinning nothing; a
+ * tmpfs file works.
+ */
+static void test_map_file_only_memory_files(void **state)
+{
+	struct ioas_state *s = *state;
+	uint64_t iova = 0x400000, unmapped;
+	char *ramfs, *tmpfs, *view;
+	int fd, proc;
+
+	ramfs = mount_fs("ramfs");
+	fd = make_file(ramfs, 4 * PAGE);
+	assert_errno(map_file(s->fd, s->ioas, fd, 0, 4 * PAGE, &iova,
+			      FIXED | RW), EINVAL);
+	assert_errno(map_file(s->fd, s->ioas, fd, 0, PAGE, &iova,
+			      FIXED | PVFIO_IOAS_MAP_READABLE), EINVAL);
+	close(fd);
+	umount_fs(ramfs);
+	proc = open("/proc/self/status", O_RDONLY);
+	assert_true(proc >= 0);
+	assert_errno(map_file(s->fd, s->ioas, proc, 0, PAGE, &iova,
+			      FIXED | PVFIO_IOAS_MAP_READABLE), EINVAL);
+	close(proc);
+	assert_no_new_pins(s);
+
+	tmpfs = mount_fs("tmpfs");
+	fd = make_file(tmpfs, 4 * PAGE);
+	assert_ok(map_file(s->fd, s->ioas, fd, 0, 4 * PAGE, &iova,
+			   FIXED | RW));
+	view = mmap(NULL, 4 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(view != MAP_FAILED);
+	assert_ok(pvfio_check_map(s->fd, s->mock, iova, view, 4 * PAGE));
+	assert_int_equal(pvfio_pinned_pages(), s->pinned0 + 4);
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, &unmapped));
+	assert_int_equal(unmapped, 4 * PAGE);
+	munmap(view, 4 * PAGE);
+	close(fd);
+	umount_fs(tmpfs);
+	assert_no_new_pins(s);
+}
+
 /*
  * One map call per physically contiguous run: two hugetlbfs pages take at
  * most two calls; with huge pages off, one call per 4 KiB page.
@@ -832,6 +913,7 @@ int main(void)
 		T(test_domain_filled_on_attach),
 		T(test_huge_pages_option),
 		T(test_map_file_memfd),
+		T(test_map_file_only_memory_files),
 		T(test_contiguous_runs_one_call),
 		T(test_memlock_limit),
 		T(test_memlimit_override),
@@ -840,6 +922,9 @@ int main(void)
 		T(test_killed_process),
 	};
 
+	/* PVFIO_TEST_FILTER=<glob> runs only the tests it matches. */
+	if (getenv("PVFIO_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("PVFIO_TEST_FILTER"));
 	return cmocka_run_group_tests_name("ioas", tests,
 					   pvfio_group_setup_test_ops,
 					   pvfio_group_teardown_test_ops) ? 1 : 0;

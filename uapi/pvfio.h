@@ -201,8 +201,8 @@ struct pvfio_ioas_map {
  * @size: sizeof(struct pvfio_ioas_map_file)
  * @flags: enum pvfio_ioas_map_flags; READABLE and/or WRITEABLE is required
  * @ioas_id: the IOAS
- * @fd: a file that can be mapped shared: a memfd (as VM memory usually
- *      is), a tmpfs or hugetlbfs file
+ * @fd: a memory file: a memfd (as VM memory usually is), or a shmem
+ *      (tmpfs) or hugetlbfs file; as in iommufd, no other file is pinned
  * @start: page-aligned offset in the file
  * @length: bytes to map, page aligned, within the file
  * @iova: input with FIXED_IOVA, output otherwise
@@ -213,9 +213,11 @@ struct pvfio_ioas_map {
  * opened for writing.  A kernel-chosen IOVA keeps the offset of @start
  * within huge pages.
  *
- * Errors: as for MAP, plus EBADF @fd is not open; EACCES WRITEABLE on a file
- * not open for writing; ENODEV the file cannot be mapped; EFAULT the range
- * goes past the end of the file.
+ * Errors: as for MAP, plus EBADF @fd is not open; EINVAL @fd is not a
+ * memfd, shmem or hugetlbfs file (iommufd's errno; the page cache of other
+ * filesystems is never pinned long-term); EACCES WRITEABLE on a file not
+ * open for writing; ENODEV the file cannot be mapped; EFAULT the range goes
+ * past the end of the file.
  */
 struct pvfio_ioas_map_file {
 	__u32 size;
