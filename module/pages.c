@@ -12,6 +12,10 @@
  * CAP_IPC_LOCK.  The mm is captured at map time, so whoever unmaps (another
  * process holding the fd, or the context closing after the mapper died) the
  * charge returns to the right place.
+ *
+ * The page array grows as pinning succeeds, never ahead of it: a MAP of a
+ * huge range with nothing behind it fails on its first batch having
+ * allocated one batch's worth, whatever the length and the limit.
  */
 #include <linux/fs.h>
 #include <linux/magic.h>
@@ -60,14 +64,41 @@ static void pvfio_pages_uncharge(struct pvfio_pages *pages)
 }
 
 /*
+ * Make room for at least @need pages in the page array, keeping the @done
+ * pinned so far: double it (from one batch) up to the whole range, so that
+ * the copies cost O(npages) in all and the array is never more than twice
+ * what is pinned.
+ */
+static int pvfio_pages_grow(struct pvfio_pages *pages, unsigned long done,
+			    unsigned long need, unsigned long *cap)
+{
+	unsigned long new_cap = max_t(unsigned long, *cap * 2, PVFIO_PIN_BATCH);
+	struct page **array;
+
+	new_cap = min(max(new_cap, need), pages->npages);
+	array = kvmalloc_array(new_cap, sizeof(*array),
+			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!array)
+		return -ENOMEM;
+	if (done)
+		memcpy(array, pages->pages, done * sizeof(*array));
+	kvfree(pages->pages);
+	pages->pages = array;
+	*cap = new_cap;
+	return 0;
+}
+
+/*
  * Pin every page, in batches: with the fast path when the caller runs in the
- * mapping mm, with the remote path (which needs a live mm) otherwise.
+ * mapping mm, with the remote path (which needs a live mm) otherwise.  The
+ * page array grows only as far as pinning has got.  On failure nothing is
+ * left pinned and the array is freed.
  */
 static int pvfio_pages_pin(struct pvfio_pages *pages)
 {
 	unsigned int gup_flags = FOLL_LONGTERM;
 	bool remote = current->mm != pages->mm;
-	unsigned long done = 0;
+	unsigned long done = 0, cap = 0;
 	int locked = 0;
 	long rc = 0;
 
@@ -82,6 +113,11 @@ static int pvfio_pages_pin(struct pvfio_pages *pages)
 					    pages->npages - done,
 					    PVFIO_PIN_BATCH);
 
+		if (done + batch > cap) {
+			rc = pvfio_pages_grow(pages, done, done + batch, &cap);
+			if (rc)
+				break;
+		}
 		if (!remote) {
 			rc = pin_user_pages_fast(addr, batch, gup_flags,
 						 pages->pages + done);
@@ -114,6 +150,8 @@ static int pvfio_pages_pin(struct pvfio_pages *pages)
 
 	if (rc) {
 		unpin_user_pages(pages->pages, done);
+		kvfree(pages->pages);
+		pages->pages = NULL;
 		/* gup reports a missing or read-only page as -EFAULT. */
 		return rc == -ENOMEM || rc == -EINTR ? rc : -EFAULT;
 	}
@@ -128,9 +166,14 @@ static int pvfio_pages_pin(struct pvfio_pages *pages)
  * @writable: pin for write (devices may write the memory)
  * @limit_override: pinned-page limit replacing RLIMIT_MEMLOCK, or 0
  *
+ * Nothing proportional to @npages is allocated ahead of pinning: the page
+ * array grows with the pages pinned, so a huge range with no memory behind
+ * it fails at its first unmapped page having allocated about that much.
+ *
  * Return: the pages with one reference, or an ERR_PTR: -ENOMEM over the
- * limit (nothing pinned or charged), -EFAULT memory not mapped or not
- * writable.
+ * limit, over PVFIO_MAX_PAGES or out of memory, -EFAULT memory not mapped
+ * or not writable, -EINTR killed while pinning.  On error nothing stays
+ * pinned, charged or allocated.
  */
 struct pvfio_pages *pvfio_pages_create(unsigned long uptr,
 				       unsigned long npages, bool writable,
@@ -155,23 +198,18 @@ struct pvfio_pages *pvfio_pages_create(unsigned long uptr,
 	pages->mm = current->mm;
 	mmgrab(pages->mm);
 
-	/* Charge first: over the limit, nothing is allocated for the pages. */
+	/*
+	 * Charge first: over the limit, nothing is allocated for the pages.
+	 * The page array is allocated by pinning, as far as it gets.
+	 */
 	ret = pvfio_pages_charge(pages, limit_override);
 	if (ret)
 		goto err_drop_mm;
-	pages->pages = kvcalloc(npages, sizeof(*pages->pages),
-				GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!pages->pages) {
-		ret = -ENOMEM;
-		goto err_uncharge;
-	}
 	ret = pvfio_pages_pin(pages);
 	if (ret)
-		goto err_free_array;
+		goto err_uncharge;
 	return pages;
 
-err_free_array:
-	kvfree(pages->pages);
 err_uncharge:
 	pvfio_pages_uncharge(pages);
 err_drop_mm:

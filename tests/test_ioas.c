@@ -6,9 +6,11 @@
  * accounting; and what happens across fork, exit and kill.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -585,6 +587,141 @@ static void test_map_file_memfd(void **state)
 	assert_no_new_pins(s);
 }
 
+/* Sum of /proc/meminfo fields, in KiB. */
+static long meminfo_kb(const char *field)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	size_t n = strlen(field);
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':') {
+			kb = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kb;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+#define HUGE_LEN (1ULL << 38)
+#define HUGE_THREADS 4
+#define HUGE_ROUNDS 4
+
+struct huge_map_arg {
+	int fd;
+	uint32_t ioas;
+	void *va;
+	int bad;		/* calls that did not fail with EFAULT */
+	double slowest;		/* seconds */
+};
+
+static volatile int huge_sampling;
+static long huge_vmalloc_peak, huge_avail_low;
+
+static void *huge_sampler(void *unused)
+{
+	(void)unused;
+	while (huge_sampling) {
+		long v = meminfo_kb("VmallocUsed"), a = meminfo_kb("MemAvailable");
+
+		if (v > huge_vmalloc_peak)
+			huge_vmalloc_peak = v;
+		if (a >= 0 && a < huge_avail_low)
+			huge_avail_low = a;
+		usleep(1000);
+	}
+	return NULL;
+}
+
+static void *huge_mapper(void *p)
+{
+	struct huge_map_arg *a = p;
+	int i;
+
+	for (i = 0; i < HUGE_ROUNDS; i++) {
+		uint64_t iova = 0;
+		double t = now_s();
+
+		if (pvfio_map(a->fd, a->ioas, a->va, HUGE_LEN, &iova, RW) !=
+		    -EFAULT)
+			a->bad++;
+		t = now_s() - t;
+		if (t > a->slowest)
+			a->slowest = t;
+	}
+	return NULL;
+}
+
+/*
+ * MAP of 2^38 bytes of address space with no memory behind it, by root
+ * (CAP_IPC_LOCK: no limit applies), from several threads at once in a
+ * 1 GiB guest: EFAULT at once, with nothing proportional to the length
+ * allocated on the way (that would be 512 MiB of page pointers per call).
+ * A huge range whose first pages are memory unpins them again.
+ */
+static void test_map_huge_unmapped_range(void **state)
+{
+	struct ioas_state *s = *state;
+	struct huge_map_arg args[HUGE_THREADS];
+	pthread_t th[HUGE_THREADS], sampler;
+	long vmalloc0 = meminfo_kb("VmallocUsed");
+	long avail0 = meminfo_kb("MemAvailable");
+	uint64_t iova = 0;
+	char *va;
+	int i;
+
+	assert_true(vmalloc0 >= 0 && avail0 > 0);
+	va = mmap(NULL, HUGE_LEN, PROT_NONE,
+		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(va != MAP_FAILED);
+
+	huge_vmalloc_peak = vmalloc0;
+	huge_avail_low = avail0;
+	huge_sampling = 1;
+	assert_ok(pthread_create(&sampler, NULL, huge_sampler, NULL));
+	for (i = 0; i < HUGE_THREADS; i++) {
+		args[i] = (struct huge_map_arg){ .fd = s->fd, .ioas = s->ioas,
+						 .va = va };
+		assert_ok(pthread_create(&th[i], NULL, huge_mapper, &args[i]));
+	}
+	for (i = 0; i < HUGE_THREADS; i++)
+		assert_ok(pthread_join(th[i], NULL));
+	huge_sampling = 0;
+	assert_ok(pthread_join(sampler, NULL));
+
+	fprintf(stderr, "# 2^38 MAP: VmallocUsed +%ld KiB, MemAvailable -%ld KiB",
+		huge_vmalloc_peak - vmalloc0, avail0 - huge_avail_low);
+	for (i = 0; i < HUGE_THREADS; i++) {
+		fprintf(stderr, ", %.3fs", args[i].slowest);
+		assert_int_equal(args[i].bad, 0);
+		assert_true(args[i].slowest < 2.0);
+	}
+	fprintf(stderr, "\n");
+	assert_true(huge_vmalloc_peak - vmalloc0 < 16 * 1024);
+	assert_true(avail0 - huge_avail_low < 64 * 1024);
+
+	/* Memory at the start of the range: pinned, then released. */
+	assert_true(mmap(va, 16 * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == va);
+	memset(va, 1, 16 * PAGE);
+	assert_errno(pvfio_map(s->fd, s->ioas, va, HUGE_LEN, &iova, RW),
+		     EFAULT);
+	assert_ok(pvfio_check_refs(s->fd, va, 16 * PAGE, false));
+	assert_no_new_pins(s);
+	munmap(va, HUGE_LEN);
+}
+
 /* A fresh filesystem of @type mounted on a new directory under /tmp. */
 static char *mount_fs(const char *type)
 {
@@ -910,6 +1047,7 @@ int main(void)
 		T(test_copy_partial_pages),
 		T(test_unmap_all_top_page),
 		T(test_map_absurd_length),
+		T(test_map_huge_unmapped_range),
 		T(test_domain_filled_on_attach),
 		T(test_huge_pages_option),
 		T(test_map_file_memfd),

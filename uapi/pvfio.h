@@ -181,7 +181,8 @@ enum pvfio_ioas_map_flags {
  * Errors: EINVAL zero length, no READABLE/WRITEABLE, unaligned address,
  * length or IOVA, or an IOVA in a reserved range; EOVERFLOW address or IOVA
  * plus length overflows; EEXIST overlaps an existing mapping; ENOSPC no free
- * IOVA range is large enough; ENOMEM over RLIMIT_MEMLOCK; EFAULT the memory
+ * IOVA range is large enough; ENOMEM over RLIMIT_MEMLOCK, or a length of
+ * 2^28 pages (1 TiB with 4 KiB pages) or more; EFAULT the memory
  * is not mapped, or is read-only and WRITEABLE was asked; ENOENT no such
  * IOAS; EOPNOTSUPP unknown flag or non-zero reserved.
  */
