@@ -433,48 +433,62 @@ static int pvfio_iopt_check_iova(struct pvfio_iopt *iopt, unsigned long iova,
 	return 0;
 }
 
-struct pvfio_piece {
-	struct pvfio_pages *pages;
-	unsigned long page_offset;
-	unsigned long npages;
-};
+/*
+ * A new area over @npages of @pages from @page_offset, holding a reference
+ * on them, at IOVA offset @offset of the range being mapped: its node holds
+ * that offset until pvfio_iopt_insert_areas() moves it to the real IOVA.
+ */
+static struct pvfio_area *pvfio_area_alloc(struct pvfio_pages *pages,
+					   unsigned long page_offset,
+					   unsigned long npages,
+					   unsigned long offset)
+{
+	struct pvfio_area *area;
+
+	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
+	if (!area)
+		return NULL;
+	area->pages = pages;
+	area->page_offset = page_offset;
+	area->node.start = offset;
+	area->node.last = offset + (npages << PAGE_SHIFT) - 1;
+	kref_get(&pages->kref);
+	return area;
+}
+
+/* Free areas that were never inserted (on unpin_item), with their pages. */
+static void pvfio_areas_free(struct list_head *areas)
+{
+	struct pvfio_area *area, *tmp;
+
+	list_for_each_entry_safe(area, tmp, areas, unpin_item) {
+		list_del(&area->unpin_item);
+		pvfio_pages_put(area->pages);
+		kfree(area);
+		cond_resched();
+	}
+}
 
 /*
- * Insert areas for @pieces, back to back from an IOVA that is either given
- * (@fixed) or allocated, and map them into every domain.  Takes a reference
- * on the pages of each piece for its area.
+ * Insert @areas (linked by unpin_item, allocated by pvfio_area_alloc() back
+ * to back from offset 0, @length bytes in all) from an IOVA that is either
+ * given (@fixed) or allocated, and map them into every domain.  On success
+ * the IOVA space owns the areas and @areas is empty; on error nothing
+ * changed and the caller frees @areas.  Nothing here is sized by the number
+ * of areas: a COPY may bring any number of them.
  */
-static int pvfio_iopt_insert_pieces(struct pvfio_iopt *iopt,
-				    struct pvfio_piece *pieces,
-				    unsigned int nr_pieces, unsigned long *iova,
-				    int prot, bool fixed, unsigned long uptr)
+static int pvfio_iopt_insert_areas(struct pvfio_iopt *iopt,
+				   struct list_head *areas,
+				   unsigned long length, unsigned long *iova,
+				   int prot, bool fixed, unsigned long uptr)
 {
-	struct pvfio_area **areas;
-	unsigned long length = 0, cur;
-	unsigned int i;
+	struct pvfio_area *area, *tmp;
 	int ret;
-
-	for (i = 0; i < nr_pieces; i++) {
-		if (WARN_ON_ONCE(!pieces[i].npages))
-			return -EINVAL;
-		length += pieces[i].npages << PAGE_SHIFT;
-	}
-
-	areas = kcalloc(nr_pieces, sizeof(*areas), GFP_KERNEL_ACCOUNT);
-	if (!areas)
-		return -ENOMEM;
-	for (i = 0; i < nr_pieces; i++) {
-		areas[i] = kzalloc(sizeof(*areas[i]), GFP_KERNEL_ACCOUNT);
-		if (!areas[i]) {
-			ret = -ENOMEM;
-			goto out_free;
-		}
-	}
 
 	down_write(&iopt->iova_rwsem);
 	/* Every area must be whole IOMMU pages of every domain. */
-	for (i = 0; i < nr_pieces; i++) {
-		if ((pieces[i].npages << PAGE_SHIFT) &
+	list_for_each_entry(area, areas, unpin_item) {
+		if ((area->node.last - area->node.start + 1) &
 		    (iopt->iova_alignment - 1)) {
 			ret = -EINVAL;
 			goto out_unlock;
@@ -487,44 +501,34 @@ static int pvfio_iopt_insert_pieces(struct pvfio_iopt *iopt,
 	if (ret)
 		goto out_unlock;
 
-	cur = *iova;
-	for (i = 0; i < nr_pieces; i++) {
-		struct pvfio_area *area = areas[i];
-
-		area->node.start = cur;
-		area->node.last = cur + (pieces[i].npages << PAGE_SHIFT) - 1;
-		area->pages = pieces[i].pages;
-		area->page_offset = pieces[i].page_offset;
+	list_for_each_entry(area, areas, unpin_item) {
+		area->node.start += *iova;
+		area->node.last += *iova;
 		area->prot = prot;
 		ret = pvfio_area_map_domains(iopt, area);
 		if (ret)
 			goto err_remove;
-		kref_get(&area->pages->kref);
 		interval_tree_insert(&area->node, &iopt->area_itree);
-		cur = area->node.last + 1;
+		cond_resched();
 	}
+	list_for_each_entry_safe(area, tmp, areas, unpin_item)
+		list_del(&area->unpin_item);
 	up_write(&iopt->iova_rwsem);
-	kfree(areas);
 	return 0;
 
 err_remove:
-	while (i--) {
+	list_for_each_entry_continue_reverse(area, areas, unpin_item) {
 		struct pvfio_domain *dom;
 
 		list_for_each_entry(dom, &iopt->domains, item)
-			pvfio_domain_unmap_sync(dom, areas[i]->node.start,
-						areas[i]->node.last -
-						areas[i]->node.start + 1);
-		interval_tree_remove(&areas[i]->node, &iopt->area_itree);
-		pvfio_pages_put(areas[i]->pages);
+			pvfio_domain_unmap_sync(dom, area->node.start,
+						area->node.last -
+						area->node.start + 1);
+		interval_tree_remove(&area->node, &iopt->area_itree);
+		cond_resched();
 	}
 out_unlock:
 	up_write(&iopt->iova_rwsem);
-	i = nr_pieces;
-out_free:
-	while (i--)
-		kfree(areas[i]);
-	kfree(areas);
 	return ret;
 }
 
@@ -543,13 +547,20 @@ out_free:
 int pvfio_iopt_map_pages(struct pvfio_iopt *iopt, struct pvfio_pages *pages,
 			 unsigned long *iova, int prot, bool fixed)
 {
-	struct pvfio_piece piece = {
-		.pages = pages,
-		.npages = pages->npages,
-	};
+	struct pvfio_area *area;
+	LIST_HEAD(areas);
+	int ret;
 
-	return pvfio_iopt_insert_pieces(iopt, &piece, 1, iova, prot, fixed,
-					pages->uptr);
+	area = pvfio_area_alloc(pages, 0, pages->npages, 0);
+	if (!area)
+		return -ENOMEM;
+	list_add_tail(&area->unpin_item, &areas);
+	ret = pvfio_iopt_insert_areas(iopt, &areas,
+				      pages->npages << PAGE_SHIFT, iova, prot,
+				      fixed, pages->uptr);
+	if (ret)
+		pvfio_areas_free(&areas);
+	return ret;
 }
 
 /* The areas inside [iova, last], or -ENOENT if one crosses either end. */
@@ -670,9 +681,8 @@ int pvfio_iopt_copy(struct pvfio_iopt *dst, struct pvfio_iopt *src,
 		    unsigned long *dst_iova, int prot, bool fixed)
 {
 	struct interval_tree_node *node;
-	struct pvfio_piece *pieces;
-	unsigned int nr = 0, i, cap = 16;
 	unsigned long last, cur = src_iova;
+	LIST_HEAD(areas);
 	int ret = 0;
 
 	if (!length || ((src_iova | length) & (PAGE_SIZE - 1)))
@@ -680,15 +690,15 @@ int pvfio_iopt_copy(struct pvfio_iopt *dst, struct pvfio_iopt *src,
 	if (check_add_overflow(src_iova, length - 1, &last))
 		return -EOVERFLOW;
 
-	pieces = kcalloc(cap, sizeof(*pieces), GFP_KERNEL_ACCOUNT);
-	if (!pieces)
-		return -ENOMEM;
-
-	/* Take the pieces, with a reference each, under the source's lock. */
+	/*
+	 * One new area per source area, each with a reference on its pages,
+	 * taken under the source's lock: a list, as the number of areas is
+	 * the user's to choose.
+	 */
 	down_read(&src->iova_rwsem);
 	for (node = interval_tree_iter_first(&src->area_itree, src_iova, last);
 	     node; node = interval_tree_iter_next(node, src_iova, last)) {
-		struct pvfio_area *area = to_area(node);
+		struct pvfio_area *area = to_area(node), *copy;
 		unsigned long end = min(node->last, last);
 
 		if (node->start > cur) {
@@ -699,24 +709,16 @@ int pvfio_iopt_copy(struct pvfio_iopt *dst, struct pvfio_iopt *src,
 			ret = -EPERM;
 			break;
 		}
-		if (nr == cap) {
-			struct pvfio_piece *more;
-
-			more = krealloc_array(pieces, cap * 2, sizeof(*pieces),
-					      GFP_KERNEL_ACCOUNT);
-			if (!more) {
-				ret = -ENOMEM;
-				break;
-			}
-			pieces = more;
-			cap *= 2;
+		copy = pvfio_area_alloc(area->pages, area->page_offset +
+					((cur - node->start) >> PAGE_SHIFT),
+					(end - cur + 1) >> PAGE_SHIFT,
+					cur - src_iova);
+		if (!copy) {
+			ret = -ENOMEM;
+			break;
 		}
-		pieces[nr].pages = area->pages;
-		pieces[nr].page_offset = area->page_offset +
-					 ((cur - node->start) >> PAGE_SHIFT);
-		pieces[nr].npages = (end - cur + 1) >> PAGE_SHIFT;
-		kref_get(&area->pages->kref);
-		nr++;
+		list_add_tail(&copy->unpin_item, &areas);
+		cond_resched();
 		if (end == last) {
 			cur = 0;
 			break;
@@ -724,16 +726,15 @@ int pvfio_iopt_copy(struct pvfio_iopt *dst, struct pvfio_iopt *src,
 		cur = end + 1;
 	}
 	/* cur is 0 only when the whole range was covered. */
-	if (!ret && (cur || !nr))
+	if (!ret && (cur || list_empty(&areas)))
 		ret = -ENOENT;
 	up_read(&src->iova_rwsem);
 
 	if (!ret)
-		ret = pvfio_iopt_insert_pieces(dst, pieces, nr, dst_iova, prot,
-					       fixed, src_iova);
-	for (i = 0; i < nr; i++)
-		pvfio_pages_put(pieces[i].pages);
-	kfree(pieces);
+		ret = pvfio_iopt_insert_areas(dst, &areas, length, dst_iova,
+					      prot, fixed, src_iova);
+	if (ret)
+		pvfio_areas_free(&areas);
 	return ret;
 }
 

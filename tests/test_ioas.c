@@ -6,6 +6,7 @@
  * accounting; and what happens across fork, exit and kill.
  */
 #define _GNU_SOURCE
+#include <grp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -587,6 +588,71 @@ static void test_map_file_memfd(void **state)
 	assert_no_new_pins(s);
 }
 
+/*
+ * A process without privileges holding the fd (uid 65534, a small
+ * RLIMIT_MEMLOCK) COPYs an IOAS onto itself at doubling ranges until one
+ * COPY takes more than 2^17 mappings: nothing is pinned or charged beyond
+ * the one page, and no allocation sized by the number of mappings may WARN
+ * (a panic under panic_on_warn) or fail while memory is plentiful.
+ */
+#define COPY_DOUBLINGS 17
+
+static int copy_range(int fd, uint32_t ioas, uint64_t src, uint64_t len,
+		      uint64_t dst)
+{
+	struct pvfio_ioas_copy copy = {
+		.size = sizeof(copy), .flags = FIXED | RW,
+		.dst_ioas_id = ioas, .src_ioas_id = ioas,
+		.src_iova = src, .dst_iova = dst, .length = len,
+	};
+
+	return pvfio_ioctl(fd, PVFIO_IOAS_COPY, &copy);
+}
+
+static void test_copy_doubling_unprivileged(void **state)
+{
+	struct ioas_state *s = *state;
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { 16 * PAGE, 16 * PAGE };
+		uint64_t iova = 0, unmapped, n;
+		uint32_t ioas;
+		int k;
+
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
+		    setgid(65534) || setuid(65534) || geteuid() != 65534)
+			_exit(10);
+		if (pvfio_ioas_alloc(s->fd, &ioas))
+			_exit(11);
+		if (pvfio_map(s->fd, ioas, s->buf, PAGE, &iova, FIXED | RW))
+			_exit(12);
+		/* [0, 2^k pages) holds 2^k one-page mappings; copy it after. */
+		for (k = 0; k < COPY_DOUBLINGS; k++)
+			if (copy_range(s->fd, ioas, 0, PAGE << k, PAGE << k))
+				_exit(20 + k);
+		/* One more, then a single COPY of 2^17 + 1 mappings. */
+		n = 1UL << COPY_DOUBLINGS;
+		if (copy_range(s->fd, ioas, 0, PAGE, n * PAGE))
+			_exit(13);
+		if (copy_range(s->fd, ioas, 0, (n + 1) * PAGE, (n + 1) * PAGE))
+			_exit(14);
+		if (pvfio_unmap(s->fd, ioas, 0, UINT64_MAX, &unmapped) ||
+		    unmapped != 2 * (n + 1) * PAGE)
+			_exit(15);
+		if (pvfio_destroy(s->fd, ioas))
+			_exit(16);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_no_new_pins(s);
+}
+
 /* Sum of /proc/meminfo fields, in KiB. */
 static long meminfo_kb(const char *field)
 {
@@ -1045,6 +1111,7 @@ int main(void)
 		T(test_copy_shares_pages),
 		T(test_copy_write_of_read_only),
 		T(test_copy_partial_pages),
+		T(test_copy_doubling_unprivileged),
 		T(test_unmap_all_top_page),
 		T(test_map_absurd_length),
 		T(test_map_huge_unmapped_range),
