@@ -161,6 +161,11 @@ static void child_map_unmap(void)
 	munmap(buf, len);
 
 	/* The default memlock is a limit for nobody: one page over it fails. */
+	if (rl.rlim_cur == RLIM_INFINITY)
+		fprintf(stderr, "# RLIMIT_MEMLOCK is unlimited: no over-limit MAP\n");
+	else
+		fprintf(stderr, "# uid %d mapped %zu bytes; MAP of RLIMIT_MEMLOCK (%llu) + 1 page must fail\n",
+			NOBODY, len, (unsigned long long)rl.rlim_cur);
 	if (rl.rlim_cur != RLIM_INFINITY) {
 		big = rl.rlim_cur + PAGE;
 		buf = pvfio_alloc(big, PAGE);
