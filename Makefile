@@ -10,6 +10,11 @@ export PVFIO_CACHE
 
 .PHONY: all modules clean check demo uapi-check tests
 
+# `make fuzz SECONDS=N CELLS="..." [SEED=S] [THREADS=N] [AVOID=list]`:
+# `make check` with a fuzzer pass of N seconds (tests/fuzz/) in each cell.
+SECONDS ?= 300
+.PHONY: fuzz
+
 all: modules
 
 modules:
@@ -36,3 +41,10 @@ check:
 
 demo:
 	bash tests/vm/demo.sh
+
+# SECONDS is unset for check.sh: bash would take it as its own clock.
+fuzz:
+	env -u SECONDS \
+	PVFIO_FUZZ_APPEND="pvfio.fuzz_seconds=$(SECONDS)$(if $(SEED), pvfio.fuzz_seed=$(SEED))$(if $(THREADS), pvfio.fuzz_threads=$(THREADS))$(if $(AVOID), pvfio.fuzz_avoid=$(AVOID))" \
+	PVFIO_CELL_TIMEOUT=$$(( $(SECONDS) + $${PVFIO_CELL_TIMEOUT:-900} )) \
+	bash tests/vm/check.sh $(CELLS)
