@@ -158,8 +158,8 @@ for c in "${CELLS[@]}"; do
 	log "booting $c (console: $logf)"
 	rc=0
 	# The MAP/UNMAP benchmark runs in the 6.1 VT-d cell.
-	append=""
-	[[ $c != 6.1-vtd ]] || append="pvfio.bench=1"
+	append=${PVFIO_FUZZ_APPEND:-}
+	[[ $c != 6.1-vtd ]] || append="${append:+$append }pvfio.bench=1"
 	PVFIO_APPEND=$append bash "$PVFIO_VM_DIR/boot.sh" "$c" "${INITRD[$k]}" "$logf" "$CELL_TIMEOUT" || rc=$?
 	# A guest that died before running anything of ours (seen: an int3
 	# Oops during early boot of Debian's 6.12 and 7.2 under TCG, before
@@ -211,6 +211,7 @@ printf '%-18s %7d %7d %8d %8d\n\n' total "$tp" "$tf" "$ts" $((SECONDS - start_al
 for r in "${ROWS[@]}"; do
 	[[ -f $OUT/$r.log ]] || continue
 	tr -d '\r' <"$OUT/$r.log" | sed -n "s/^PVFIO-BENCH \(.*\)/$r: \1/p"
+	tr -d '\r' <"$OUT/$r.log" | sed -n "s/^PVFIO-FUZZ \(.*\)/$r: fuzz \1/p"
 done
 echo
 if ((ts)); then echo "$tp passed, $tf failed, $ts skipped"; else echo "$tp passed, $tf failed"; fi
