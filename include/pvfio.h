@@ -16,6 +16,7 @@
 #ifndef _LINUX_PVFIO_H
 #define _LINUX_PVFIO_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 struct file;
@@ -44,7 +45,7 @@ struct pvfio_access_ops {
 };
 
 /* pvfio_access_pin_pages() and pvfio_access_rw() flags */
-#define PVFIO_ACCESS_WRITE	(1U << 0)	/* pin for / copy to the device side */
+#define PVFIO_ACCESS_WRITE	BIT(0)	/* pin for / copy to the device side */
 
 struct pvfio_ctx *pvfio_ctx_get_from_file(struct file *file);
 void pvfio_ctx_put(struct pvfio_ctx *ctx);

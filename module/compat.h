@@ -28,6 +28,7 @@ static inline int pvfio_compat_iommu_map(struct iommu_domain *domain,
 {
 	return iommu_map(domain, iova, paddr, size, prot);
 }
+
 #define iommu_map pvfio_compat_iommu_map
 #endif
 
@@ -42,6 +43,7 @@ pvfio_compat_pin_user_pages_remote(struct mm_struct *mm, unsigned long start,
 	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
 				     NULL, locked);
 }
+
 #define pin_user_pages_remote pvfio_compat_pin_user_pages_remote
 #endif
 
@@ -57,6 +59,7 @@ pvfio_compat_iommu_paging_domain_alloc(struct device *dev)
 
 	return domain ? domain : ERR_PTR(-ENOMEM);
 }
+
 #define iommu_paging_domain_alloc pvfio_compat_iommu_paging_domain_alloc
 #endif
 
