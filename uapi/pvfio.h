@@ -89,7 +89,8 @@ struct pvfio_destroy {
  * mappings that devices, hardware page tables and accesses can be attached
  * to.  A new IOAS allows every IOVA from 0 to U64_MAX.
  *
- * Errors: EOPNOTSUPP non-zero @flags; ENOMEM out of memory or IDs.
+ * Errors: EOPNOTSUPP non-zero @flags; ENOMEM out of memory; ENOSPC no free
+ * object ID left in this context.
  */
 struct pvfio_ioas_alloc {
 	__u32 size;
@@ -245,7 +246,9 @@ struct pvfio_ioas_map_file {
  *
  * Errors: ENOENT no mapping in the range, a mapping crossing either end of
  * it, or no such IOAS; EINVAL zero length; EOVERFLOW iova + length
- * overflows.
+ * overflows; EDEADLOCK an access kept pins in the range after a bounded
+ * number of unmap callbacks (nothing is unmapped, and the range can be
+ * pinned again).
  */
 struct pvfio_ioas_unmap {
 	__u32 size;
@@ -261,7 +264,6 @@ struct pvfio_ioas_unmap {
  * @flags: enum pvfio_ioas_map_flags for the destination
  * @dst_ioas_id: IOAS to map into
  * @src_ioas_id: IOAS to take the pages from
- * @__reserved: must be 0
  * @length: bytes to copy
  * @dst_iova: input with FIXED_IOVA, output otherwise
  * @src_iova: start of the source range, which must be fully mapped
@@ -334,11 +336,13 @@ enum pvfio_option_op {
  * @size: sizeof(struct pvfio_option)
  * @option_id: enum pvfio_option_id
  * @op: enum pvfio_option_op
+ * @__reserved: must be 0
  * @object_id: the object the option applies to
  * @val64: value to set, or the value read
  *
- * Errors: EOPNOTSUPP unknown option or op; ENOENT no such object of the
- * right type; EINVAL bad value; EBUSY the IOAS has page tables attached.
+ * Errors: EOPNOTSUPP unknown option or op, or non-zero @__reserved; ENOENT
+ * no such object of the right type; EINVAL bad value; EBUSY the IOAS has
+ * page tables attached.
  */
 struct pvfio_option {
 	__u32 size;
@@ -365,8 +369,9 @@ struct pvfio_option {
  * then on.  It stays until destroyed, and cannot be destroyed while a device
  * uses it (EBUSY).
  *
- * Errors: ENOENT no such device or IOAS; ENODEV the device was unbound;
- * ENOMEM.
+ * Errors: EOPNOTSUPP non-zero @flags or @__reserved; ENOENT no such device
+ * or IOAS; ENODEV the device was unbound; ENOMEM; ENOSPC no free object ID
+ * left in this context.
  */
 struct pvfio_hwpt_alloc {
 	__u32 size;
@@ -385,6 +390,7 @@ struct pvfio_hwpt_alloc {
  * @pci_domain: PCI segment of the device
  * @pci_bdf: bus << 8 | device << 3 | function
  * @out_dev_id: output, ID of the new device object
+ * @__reserved: must be 0
  *
  * Make a PCI device bound to the pvfio-pci driver (see README: handing a
  * device over with driver_override) an object of this context.  pvfio claims
@@ -392,10 +398,11 @@ struct pvfio_hwpt_alloc {
  * nowhere.  Destroying the object (or closing the context) gives the device
  * back to pvfio-pci, detached.
  *
- * Errors: EPERM the caller lacks CAP_SYS_RAWIO; ENOENT no such PCI device;
- * ENODEV the device is not bound to pvfio-pci or has no IOMMU group;
- * EINVAL the IOMMU group has other devices too; EBUSY the device is bound
- * to a context already.
+ * Errors: EOPNOTSUPP non-zero @flags or @__reserved; EPERM the caller lacks
+ * CAP_SYS_RAWIO; ENOENT no such PCI device; ENODEV the device is not bound
+ * to pvfio-pci or has no IOMMU group; EINVAL the IOMMU group has other
+ * devices too; EBUSY the device is bound to a context already; ENOMEM;
+ * ENOSPC no free object ID left in this context.
  */
 struct pvfio_device_bind {
 	__u32 size;
@@ -456,6 +463,7 @@ struct pvfio_device_info {
  * @pt_id: input: an IOAS or a HW page table; output: the HW page table the
  *         device is attached to (for an IOAS, one pvfio allocated for this
  *         device, destroyed when the device leaves it)
+ * @__reserved: must be 0
  *
  * Attach the device, or, if it is attached already, **replace** its page
  * table.  No kernel pvfio supports offers an atomic replace to modules
@@ -469,9 +477,10 @@ struct pvfio_device_info {
  * fails, the device is back on its old page table and the call fails.
  * Attaching to the page table the device already uses is a no-op.
  *
- * Errors: ENOENT no such device, IOAS or page table; ENODEV the device was
- * unbound; EEXIST a mapping lies in the device's reserved regions or outside
- * the aperture; EINVAL the page table belongs to another IOMMU.
+ * Errors: EOPNOTSUPP non-zero @__reserved; ENOENT no such device, IOAS or
+ * page table; ENODEV the device was unbound; EEXIST a mapping lies in the
+ * device's reserved regions or outside the aperture; EINVAL the page table
+ * belongs to another IOMMU.
  */
 struct pvfio_device_attach {
 	__u32 size;
@@ -774,8 +783,10 @@ struct pvfio_test_mock_map_calls {
  * @uptr: user buffer
  * @length: bytes
  * @pinned: 1: every page must be DMA-pinned; 0: none may be
+ * @__reserved: must be 0
  *
- * EINVAL when a page does not match.
+ * EINVAL when a page does not match; EOPNOTSUPP @pinned above 1 or
+ * non-zero @__reserved.
  */
 struct pvfio_test_check_refs {
 	__aligned_u64 uptr;
