@@ -135,8 +135,8 @@ static int pvfio_access_join(struct pvfio_access *access,
 	int ret;
 
 	mutex_lock(&ioas->access_lock);
-	ret = xa_alloc(&ioas->accesses, index, access, xa_limit_32b,
-		       GFP_KERNEL_ACCOUNT);
+	ret = pvfio_xa_alloc(&ioas->accesses, index, access, xa_limit_32b,
+			     GFP_KERNEL_ACCOUNT);
 	if (!ret) {
 		ret = pvfio_ioas_update_access_alignment(ioas);
 		if (ret)
@@ -231,7 +231,7 @@ struct pvfio_access *pvfio_access_create(struct pvfio_ctx *ctx,
 	if (!is_power_of_2(iova_alignment) || iova_alignment < PAGE_SIZE)
 		return ERR_PTR(-EINVAL);
 
-	access = kzalloc(sizeof(*access), GFP_KERNEL_ACCOUNT);
+	access = pvfio_kzalloc(sizeof(*access), GFP_KERNEL_ACCOUNT);
 	if (!access)
 		return ERR_PTR(-ENOMEM);
 	access->ctx = ctx;
@@ -279,7 +279,7 @@ void pvfio_access_destroy(struct pvfio_access *access)
 	/* Pins left point into @ioas: drop them while it is still held. */
 	pvfio_access_drop_pins(access);
 	if (ioas)
-		pvfio_object_put(&ioas->obj);
+		pvfio_object_unhold(&ioas->obj);
 
 	mutex_lock(&ctx->accesses_lock);
 	list_del_init(&access->ctx_item);
@@ -315,14 +315,21 @@ int pvfio_access_attach(struct pvfio_access *access, u32 ioas_id)
 		ret = -EBUSY;
 		goto err_unlock;
 	}
+	/* The attachment's hold. */
+	if (!pvfio_object_hold(&ioas->obj)) {
+		ret = -ENOENT;
+		goto err_unlock;
+	}
 	ret = pvfio_access_join(access, ioas, &access->ioas_index);
 	if (ret)
-		goto err_unlock;
-	/* The lookup reference becomes the attachment's hold. */
+		goto err_unhold;
 	access->ioas = ioas;
 	mutex_unlock(&access->lock);
+	pvfio_object_put(&ioas->obj);
 	return 0;
 
+err_unhold:
+	pvfio_object_unhold(&ioas->obj);
 err_unlock:
 	mutex_unlock(&access->lock);
 	pvfio_object_put(&ioas->obj);
@@ -372,7 +379,7 @@ int pvfio_access_detach(struct pvfio_access *access)
 		return ret;
 
 	pvfio_access_leave(access, ioas, index);
-	pvfio_object_put(&ioas->obj);
+	pvfio_object_unhold(&ioas->obj);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(pvfio_access_detach);
@@ -418,9 +425,14 @@ int pvfio_access_replace(struct pvfio_access *access, u32 ioas_id)
 	old_index = access->ioas_index;
 	mutex_unlock(&access->lock);
 
+	/* The new attachment's hold. */
+	if (!pvfio_object_hold(&new->obj)) {
+		ret = -ENOENT;
+		goto err_not_busy;
+	}
 	ret = pvfio_access_join(access, new, &new_index);
 	if (ret)
-		goto err_not_busy;
+		goto err_unhold_new;
 	ret = pvfio_access_revoke(access, old);
 	if (ret)
 		goto err_leave_new;
@@ -432,11 +444,14 @@ int pvfio_access_replace(struct pvfio_access *access, u32 ioas_id)
 	mutex_unlock(&access->lock);
 
 	pvfio_access_leave(access, old, old_index);
-	pvfio_object_put(&old->obj);
+	pvfio_object_unhold(&old->obj);
+	pvfio_object_put(&new->obj);
 	return 0;
 
 err_leave_new:
 	pvfio_access_leave(access, new, new_index);
+err_unhold_new:
+	pvfio_object_unhold(&new->obj);
 err_not_busy:
 	mutex_lock(&access->lock);
 	access->busy = false;
@@ -480,7 +495,7 @@ int pvfio_access_pin_pages(struct pvfio_access *access, unsigned long iova,
 	if (check_add_overflow(iova, length - 1, &last))
 		return -EOVERFLOW;
 
-	pin = kzalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
+	pin = pvfio_kzalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
 	if (!pin)
 		return -ENOMEM;
 	pin->node.start = iova;
@@ -611,8 +626,12 @@ int pvfio_access_rw(struct pvfio_access *access, unsigned long iova,
 
 	mutex_lock(&access->lock);
 	ioas = access->ioas;
+	/*
+	 * A replace may let go of @ioas meanwhile: a short-term use, which a
+	 * DESTROY of it right after the replace waits for, never fails on.
+	 */
 	if (ioas)
-		pvfio_object_hold(&ioas->obj);
+		pvfio_object_use(&ioas->obj);
 	mutex_unlock(&access->lock);
 	if (!ioas)
 		return -ENOENT;

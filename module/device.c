@@ -23,7 +23,8 @@
  * @group: its IOMMU group, referenced
  * @lock: protects the fields below
  * @bound: the device object that owns the device, or NULL
- * @attached: the domain the group is attached to, or NULL (blocked)
+ * @attached: the page table the group is attached to (held by @bound), or
+ *            NULL (blocked)
  * @dead: the driver was unbound from the device
  */
 struct pvfio_pci_dev {
@@ -32,7 +33,7 @@ struct pvfio_pci_dev {
 	struct iommu_group *group;
 	struct mutex lock;
 	struct pvfio_device *bound;
-	struct iommu_domain *attached;
+	struct pvfio_hwpt *attached;
 	bool dead;
 };
 
@@ -61,7 +62,7 @@ static void pvfio_pci_dev_quiesce(struct pvfio_pci_dev *pvdev)
 
 	pci_clear_master(pvdev->pdev);
 	if (pvdev->attached) {
-		iommu_detach_group(pvdev->attached, pvdev->group);
+		pvfio_hwpt_detach_group(pvdev->attached, pvdev->group);
 		pvdev->attached = NULL;
 	}
 	if (pvdev->bound)
@@ -253,19 +254,17 @@ struct pvfio_hwpt *pvfio_device_hwpt_alloc(struct pvfio_device *idev,
 }
 
 /*
- * Drop a device's hold on a page table it left, and its reserved regions in
- * the page table's IOAS unless @keep_reserved (the device stays in that
- * IOAS).  An automatic page table goes with its last device.
+ * Drop a device's hold on a page table it left, without the device's lock
+ * (destroying an automatic page table waits for calls using it, which may
+ * wait for that lock).  An automatic page table goes with its last device.
  */
 static void pvfio_device_drop_hwpt(struct pvfio_device *idev,
-				   struct pvfio_hwpt *hwpt, bool keep_reserved)
+				   struct pvfio_hwpt *hwpt)
 {
-	if (!keep_reserved)
-		pvfio_iopt_remove_reserved(&hwpt->ioas->iopt, idev);
 	if (hwpt->auto_domain)
-		pvfio_object_put_remove(idev->ctx, &hwpt->obj);
+		pvfio_object_unhold_remove(idev->ctx, &hwpt->obj);
 	else
-		pvfio_object_put(&hwpt->obj);
+		pvfio_object_unhold(&hwpt->obj);
 }
 
 void pvfio_device_destroy(struct pvfio_object *obj)
@@ -280,10 +279,16 @@ void pvfio_device_destroy(struct pvfio_object *obj)
 	pvdev->bound = NULL;
 	hwpt = idev->hwpt;
 	idev->hwpt = NULL;
+	/*
+	 * Under the lock, like every change of the device's reservations:
+	 * done later it could delete the ones a racing attach just made.
+	 */
+	if (hwpt)
+		pvfio_iopt_remove_reserved(&hwpt->ioas->iopt, idev);
 	mutex_unlock(&pvdev->lock);
 
 	if (hwpt)
-		pvfio_device_drop_hwpt(idev, hwpt, false);
+		pvfio_device_drop_hwpt(idev, hwpt);
 	pvfio_pci_dev_put(pvdev);
 }
 
@@ -340,7 +345,7 @@ int pvfio_device_info(struct pvfio_ucmd *ucmd)
 	cmd->out_iommu_kind = pvfio_iommu_kind(dev, &name);
 	strscpy(cmd->out_iommu_name, name, sizeof(cmd->out_iommu_name));
 	/* The page sizes are a property of the domains the IOMMU makes. */
-	domain = iommu_paging_domain_alloc(dev);
+	domain = pvfio_paging_domain_alloc(dev);
 	mutex_unlock(&idev->pvdev->lock);
 	if (IS_ERR(domain)) {
 		ret = PTR_ERR(domain);
@@ -349,7 +354,8 @@ int pvfio_device_info(struct pvfio_ucmd *ucmd)
 	cmd->out_pgsize_bitmap = domain->pgsize_bitmap;
 	iommu_domain_free(domain);
 
-	ret = iommu_get_group_resv_regions(idev->pvdev->group, &regions);
+	ret = pvfio_fail_point() ? -ENOMEM :
+		iommu_get_group_resv_regions(idev->pvdev->group, &regions);
 	if (ret)
 		goto out_free_regions;
 	list_for_each_entry(resv, &regions, list) {
@@ -359,7 +365,7 @@ int pvfio_device_info(struct pvfio_ucmd *ucmd)
 		};
 
 		if (n < cmd->num_reserved &&
-		    copy_to_user(&uranges[n], &range, sizeof(range))) {
+		    pvfio_copy_to_user(&uranges[n], &range, sizeof(range))) {
 			ret = -EFAULT;
 			goto out_free_regions;
 		}
@@ -385,7 +391,8 @@ static int pvfio_device_reserve(struct pvfio_device *idev,
 	LIST_HEAD(regions);
 	int ret;
 
-	ret = iommu_get_group_resv_regions(idev->pvdev->group, &regions);
+	ret = pvfio_fail_point() ? -ENOMEM :
+		iommu_get_group_resv_regions(idev->pvdev->group, &regions);
 	if (!ret)
 		ret = pvfio_iopt_reserve_regions(&ioas->iopt, &regions, idev);
 	list_for_each_entry_safe(resv, tmp, &regions, list)
@@ -394,27 +401,29 @@ static int pvfio_device_reserve(struct pvfio_device *idev,
 }
 
 /*
- * Move the group from its current domain to @new.  No kernel pvfio supports
- * exports an atomic replace outside iommufd, so this detaches (the group
- * falls back to the blocking domain pvfio owns: DMA faults) and attaches.
- * On failure the group is back on its old domain.
+ * Move the group from the page table it is attached to onto @new (NULL:
+ * blocked).  No kernel pvfio supports exports an atomic replace outside
+ * iommufd, so this detaches (the group falls back to the blocking domain
+ * pvfio owns: DMA faults) and attaches.  On failure the group is back on its
+ * old page table, unless refilling that one failed too (the old page table
+ * had no other device and the IOAS could not map it again, e.g. out of
+ * memory): then the group is blocked and pvdev->attached is NULL.
  */
 static int pvfio_device_switch(struct pvfio_pci_dev *pvdev,
-			       struct iommu_domain *new)
+			       struct pvfio_hwpt *new)
 {
-	struct iommu_domain *old = pvdev->attached;
+	struct pvfio_hwpt *old = pvdev->attached;
 	int ret;
 
 	lockdep_assert_held(&pvdev->lock);
 
 	if (old)
-		iommu_detach_group(old, pvdev->group);
+		pvfio_hwpt_detach_group(old, pvdev->group);
 	pvdev->attached = NULL;
 	if (new) {
-		ret = iommu_attach_group(new, pvdev->group);
+		ret = pvfio_hwpt_attach_group(new, pvdev->group);
 		if (ret) {
-			if (old && !WARN_ON(iommu_attach_group(old,
-							       pvdev->group)))
+			if (old && !pvfio_hwpt_attach_group(old, pvdev->group))
 				pvdev->attached = old;
 			return ret;
 		}
@@ -423,14 +432,47 @@ static int pvfio_device_switch(struct pvfio_pci_dev *pvdev,
 	return 0;
 }
 
+/* Under the device's lock: what the device needs of the page table it gets. */
+static int pvfio_device_get_pt(struct pvfio_ucmd *ucmd,
+			       struct pvfio_device *idev,
+			       struct pvfio_object *pt,
+			       struct pvfio_hwpt **out_hwpt, bool *new_hwpt)
+{
+	struct pvfio_hwpt *old = idev->hwpt, *hwpt;
+
+	lockdep_assert_held(&idev->pvdev->lock);
+	*new_hwpt = false;
+	if (pt->type == PVFIO_OBJ_IOAS) {
+		struct pvfio_ioas *ioas = container_of(pt, struct pvfio_ioas,
+						       obj);
+
+		/* Already on an automatic page table of this IOAS. */
+		if (old && old->auto_domain && old->ioas == ioas) {
+			*out_hwpt = old;
+			return 0;
+		}
+		hwpt = pvfio_hwpt_alloc(ucmd->ctx, ioas,
+					&idev->pvdev->pdev->dev, true);
+		if (IS_ERR(hwpt))
+			return PTR_ERR(hwpt);
+		*new_hwpt = true;
+	} else {
+		hwpt = container_of(pt, struct pvfio_hwpt, obj);
+		if (hwpt != old && !pvfio_object_hold(&hwpt->obj))
+			return -ENOENT;	/* being destroyed */
+	}
+	*out_hwpt = hwpt;
+	return 0;
+}
+
 int pvfio_device_attach(struct pvfio_ucmd *ucmd)
 {
 	struct pvfio_device_attach *cmd = ucmd->cmd;
-	struct pvfio_hwpt *hwpt, *old = NULL;
+	struct pvfio_hwpt *hwpt, *old, *drop = NULL;
 	struct pvfio_pci_dev *pvdev;
 	struct pvfio_device *idev;
 	struct pvfio_object *pt;
-	bool new_hwpt = false, same_ioas;
+	bool new_hwpt, new_ioas;
 	int ret;
 
 	if (cmd->__reserved)
@@ -455,85 +497,60 @@ int pvfio_device_attach(struct pvfio_ucmd *ucmd)
 		goto out_unlock;
 	}
 	old = idev->hwpt;
-	if (pt->type == PVFIO_OBJ_IOAS) {
-		struct pvfio_ioas *ioas = container_of(pt, struct pvfio_ioas,
-						       obj);
+	ret = pvfio_device_get_pt(ucmd, idev, pt, &hwpt, &new_hwpt);
+	if (ret)
+		goto out_unlock;
+	if (hwpt == old)
+		goto out_respond;
 
-		/* Already on an automatic page table of this IOAS. */
-		if (old && old->auto_domain && old->ioas == ioas) {
-			cmd->pt_id = old->obj.id;
-			old = NULL;
-			ret = 0;
-			goto out_respond;
-		}
-		hwpt = pvfio_hwpt_alloc(ucmd->ctx, ioas, &pvdev->pdev->dev,
-					true);
-		if (IS_ERR(hwpt)) {
-			ret = PTR_ERR(hwpt);
-			old = NULL;
-			goto out_unlock;
-		}
-		new_hwpt = true;
-	} else {
-		hwpt = container_of(pt, struct pvfio_hwpt, obj);
-		if (hwpt == old) {
-			cmd->pt_id = old->obj.id;
-			old = NULL;
-			ret = 0;
-			goto out_respond;
-		}
-		pvfio_object_hold(&hwpt->obj);
-	}
-
-	if (!old || old->ioas != hwpt->ioas) {
+	new_ioas = !old || old->ioas != hwpt->ioas;
+	if (new_ioas) {
 		ret = pvfio_device_reserve(idev, hwpt->ioas);
 		if (ret)
 			goto err_drop_hwpt;
 	}
-	ret = pvfio_device_switch(pvdev, hwpt->dom.domain);
+	ret = pvfio_device_switch(pvdev, hwpt);
 	if (ret)
 		goto err_unreserve;
-	/*
-	 * Fill a page table on its first attach, once attached: some drivers
-	 * map only into domains that were attached.
-	 */
-	ret = pvfio_iopt_add_domain(&hwpt->ioas->iopt, &hwpt->dom);
-	if (ret)
-		goto err_switch_back;
 
 	idev->hwpt = hwpt;
-	cmd->pt_id = hwpt->obj.id;
 	if (new_hwpt) {
-		/* The device's hold; the object table gets the first one. */
-		pvfio_object_hold(&hwpt->obj);
+		/*
+		 * The device's hold; the object table has the first one.
+		 * Nobody else can see the object yet.
+		 */
+		refcount_inc(&hwpt->obj.users);
 		pvfio_object_finalize(ucmd->ctx, &hwpt->obj);
 	}
-	/* Once unlocked, @hwpt may be detached and freed by another call. */
-	same_ioas = old && old->ioas == hwpt->ioas;
+	/* The device left @old: its reservations go with it, under the lock. */
+	if (old && new_ioas)
+		pvfio_iopt_remove_reserved(&old->ioas->iopt, idev);
+	drop = old;
+out_respond:
+	cmd->pt_id = hwpt->obj.id;
 	mutex_unlock(&pvdev->lock);
-
-	if (old)
-		pvfio_device_drop_hwpt(idev, old, same_ioas);
 	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
-	goto out_put_pt;
+	goto out_drop;
 
-err_switch_back:
-	WARN_ON(pvfio_device_switch(pvdev, old ? old->dom.domain : NULL));
 err_unreserve:
-	if (!old || old->ioas != hwpt->ioas)
+	if (new_ioas)
 		pvfio_iopt_remove_reserved(&hwpt->ioas->iopt, idev);
+	if (old && !pvdev->attached) {
+		/* The old page table could not be refilled: left blocked. */
+		idev->hwpt = NULL;
+		pvfio_iopt_remove_reserved(&old->ioas->iopt, idev);
+		drop = old;
+	}
 err_drop_hwpt:
 	if (new_hwpt)
 		pvfio_hwpt_abort(ucmd->ctx, hwpt);
 	else
-		pvfio_object_put(&hwpt->obj);
-	old = NULL;
+		pvfio_object_unhold(&hwpt->obj);
 out_unlock:
 	mutex_unlock(&pvdev->lock);
-	goto out_put_pt;
-out_respond:
-	mutex_unlock(&pvdev->lock);
-	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
+out_drop:
+	if (drop)
+		pvfio_device_drop_hwpt(idev, drop);
 out_put_pt:
 	pvfio_object_put(pt);
 out_put_idev:
@@ -566,8 +583,9 @@ int pvfio_device_detach(struct pvfio_ucmd *ucmd)
 	}
 	WARN_ON(pvfio_device_switch(pvdev, NULL));
 	idev->hwpt = NULL;
+	pvfio_iopt_remove_reserved(&hwpt->ioas->iopt, idev);
 	mutex_unlock(&pvdev->lock);
-	pvfio_device_drop_hwpt(idev, hwpt, false);
+	pvfio_device_drop_hwpt(idev, hwpt);
 out_put:
 	pvfio_object_put(&idev->obj);
 	return ret;

@@ -7,6 +7,19 @@
 #include "pvfio_private.h"
 
 /**
+ * pvfio_paging_domain_alloc() - iommu_paging_domain_alloc() as a failure point
+ * @dev: the device the domain must suit
+ *
+ * Return: the domain or an ERR_PTR.
+ */
+struct iommu_domain *pvfio_paging_domain_alloc(struct device *dev)
+{
+	if (pvfio_fail_point())
+		return ERR_PTR(-ENOMEM);
+	return iommu_paging_domain_alloc(dev);
+}
+
+/**
  * pvfio_hwpt_alloc() - allocate a page table for a device, filled from an IOAS
  * @ctx: the context
  * @ioas: the IOAS, held by the caller; the page table takes its own hold
@@ -33,26 +46,96 @@ struct pvfio_hwpt *pvfio_hwpt_alloc(struct pvfio_ctx *ctx,
 	hwpt = container_of(obj, struct pvfio_hwpt, obj);
 	hwpt->auto_domain = auto_domain;
 	hwpt->dom.owner = hwpt;
+	mutex_init(&hwpt->lock);
 
-	hwpt->dom.domain = iommu_paging_domain_alloc(dev);
+	hwpt->dom.domain = pvfio_paging_domain_alloc(dev);
 	if (IS_ERR(hwpt->dom.domain)) {
 		ret = PTR_ERR(hwpt->dom.domain);
 		goto err_abort;
 	}
-	pvfio_object_hold(&ioas->obj);
+	if (!pvfio_object_hold(&ioas->obj)) {
+		/* The IOAS is being destroyed. */
+		ret = -ENOENT;
+		goto err_free_domain;
+	}
 	hwpt->ioas = ioas;
 	return hwpt;
 
+err_free_domain:
+	iommu_domain_free(hwpt->dom.domain);
 err_abort:
+	mutex_destroy(&hwpt->lock);
 	pvfio_object_abort(ctx, obj);
 	return ERR_PTR(ret);
 }
 
+/**
+ * pvfio_hwpt_attach_group() - attach a device's group to a page table
+ * @hwpt: the page table, held by the caller
+ * @group: the group; its device's pvfio_pci_dev.lock is held
+ *
+ * The first group attached has the IOAS fill the domain (after attaching:
+ * some drivers map only into attached domains).
+ *
+ * Return: 0, an error from the IOMMU driver, or one of
+ * pvfio_iopt_add_domain() (the group is then detached again).
+ */
+int pvfio_hwpt_attach_group(struct pvfio_hwpt *hwpt,
+			    struct iommu_group *group)
+{
+	int ret;
+
+	mutex_lock(&hwpt->lock);
+	ret = pvfio_fail_point() ? -ENOMEM :
+				   iommu_attach_group(hwpt->dom.domain, group);
+	if (ret)
+		goto out_unlock;
+	if (!hwpt->num_devices) {
+		ret = pvfio_iopt_add_domain(&hwpt->ioas->iopt, &hwpt->dom);
+		if (ret)
+			goto err_detach;
+	}
+	hwpt->num_devices++;
+	mutex_unlock(&hwpt->lock);
+	return 0;
+
+err_detach:
+	iommu_detach_group(hwpt->dom.domain, group);
+out_unlock:
+	mutex_unlock(&hwpt->lock);
+	return ret;
+}
+
+/**
+ * pvfio_hwpt_detach_group() - detach a device's group from a page table
+ * @hwpt: the page table, held by the caller
+ * @group: a group attached with pvfio_hwpt_attach_group()
+ *
+ * Before the last group leaves, the IOAS stops using the domain and empties
+ * it while a device still makes its IOTLB flushes meaningful: no MAP or
+ * UNMAP ever reaches a domain without a device.
+ */
+void pvfio_hwpt_detach_group(struct pvfio_hwpt *hwpt,
+			     struct iommu_group *group)
+{
+	mutex_lock(&hwpt->lock);
+	if (WARN_ON(!hwpt->num_devices))
+		goto out_unlock;
+	if (hwpt->num_devices == 1)
+		pvfio_iopt_remove_domain(&hwpt->ioas->iopt, &hwpt->dom);
+	iommu_detach_group(hwpt->dom.domain, group);
+	hwpt->num_devices--;
+out_unlock:
+	mutex_unlock(&hwpt->lock);
+}
+
 static void pvfio_hwpt_release(struct pvfio_hwpt *hwpt)
 {
-	pvfio_iopt_remove_domain(&hwpt->ioas->iopt, &hwpt->dom);
+	/* Devices hold their page table: none can be attached now. */
+	WARN_ON(hwpt->num_devices || hwpt->dom.added);
+	mutex_destroy(&hwpt->lock);
 	iommu_domain_free(hwpt->dom.domain);
-	pvfio_object_put(&hwpt->ioas->obj);
+	pvfio_object_unhold(&hwpt->ioas->obj);
 }
 
 /**

@@ -906,19 +906,20 @@ static void pvfio_iopt_recalc_alignment(struct pvfio_iopt *iopt)
 }
 
 /**
- * pvfio_iopt_remove_domain() - stop filling a domain
+ * pvfio_iopt_remove_domain() - stop filling a domain, and empty it
  * @iopt: the IOVA space
- * @dom: a domain, attached to no device any more; if it was never added
- *       this does nothing
+ * @dom: a domain; if it was never added this does nothing
  *
- * A real domain is about to be freed: it is not unmapped (detaching its last
- * device flushed whatever IOTLB held its translations, and some drivers
- * cannot even sync a domain that is not attached).  A mock domain is
- * emptied.
+ * Every mapping is unmapped from the domain, with one IOTLB sync at the
+ * end.  A real domain must still have a device attached (the last one is
+ * detached after this): some drivers (VT-d on 6.1) can neither unmap nor
+ * flush a domain without one.  Once this returns, MAP and UNMAP of @iopt no
+ * longer touch the domain, so it can be detached and reused or freed.
  */
 void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
 			      struct pvfio_domain *dom)
 {
+	struct iommu_iotlb_gather gather;
 	struct interval_tree_node *node;
 
 	down_write(&iopt->iova_rwsem);
@@ -926,12 +927,14 @@ void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
 		goto out_unlock;
 	list_del(&dom->item);
 	dom->added = false;
-	if (dom->mock)
-		for (node = interval_tree_iter_first(&iopt->area_itree, 0,
-						     ULONG_MAX);
-		     node; node = interval_tree_iter_next(node, 0, ULONG_MAX))
-			pvfio_mock_unmap(dom->mock, node->start,
-					 node->last - node->start + 1);
+	iommu_iotlb_gather_init(&gather);
+	for (node = interval_tree_iter_first(&iopt->area_itree, 0, ULONG_MAX);
+	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
+		pvfio_domain_unmap(dom, node->start,
+				   node->last - node->start + 1, &gather);
+		cond_resched();
+	}
+	pvfio_domain_sync(dom, &gather);
 	__pvfio_iopt_remove_reserved(iopt, dom->owner);
 	pvfio_iopt_recalc_alignment(iopt);
 out_unlock:

@@ -31,6 +31,9 @@ atomic64_t pvfio_nr_pinned_pages = ATOMIC64_INIT(0);
 atomic64_t pvfio_nr_accesses = ATOMIC64_INIT(0);
 atomic64_t pvfio_nr_access_pins = ATOMIC64_INIT(0);
 
+/* Woken when an object's last short-term user lets go of it. */
+static DECLARE_WAIT_QUEUE_HEAD(pvfio_destroy_wait);
+
 /**
  * pvfio_object_alloc() - allocate an object and reserve its ID
  * @ctx: the context the object will live in
@@ -51,14 +54,15 @@ struct pvfio_object *pvfio_object_alloc(struct pvfio_ctx *ctx, size_t size,
 	if (WARN_ON(size < sizeof(*obj)))
 		return ERR_PTR(-EINVAL);
 
-	obj = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	obj = pvfio_kzalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!obj)
 		return ERR_PTR(-ENOMEM);
 	obj->type = type;
 	refcount_set(&obj->users, 1);
+	refcount_set(&obj->shortterm_users, 1);
 
-	ret = xa_alloc(&ctx->objects, &obj->id, XA_ZERO_ENTRY, xa_limit_31b,
-		       GFP_KERNEL_ACCOUNT);
+	ret = pvfio_xa_alloc(&ctx->objects, &obj->id, XA_ZERO_ENTRY,
+			     xa_limit_31b, GFP_KERNEL_ACCOUNT);
 	if (ret)
 		goto err_free;
 	atomic64_inc(&pvfio_nr_objects);
@@ -106,14 +110,17 @@ void pvfio_object_finalize(struct pvfio_ctx *ctx, struct pvfio_object *obj)
 }
 
 /**
- * pvfio_object_get() - look an object up by ID and hold it
+ * pvfio_object_get() - look an object up by ID for a short-term use
  * @ctx: the context
  * @id: the ID userspace gave
  * @type: the type the caller needs, or PVFIO_OBJ_ANY
  *
- * Return: the object with a reference the caller drops with
- * pvfio_object_put(), or ERR_PTR(-ENOENT) when @id is not a published object
- * of @type in @ctx or is being destroyed.
+ * The reference lets the caller use the object until pvfio_object_put(); it
+ * never makes DESTROY fail (DESTROY waits for it).  To keep the object
+ * beyond the call, take a long-term reference with pvfio_object_hold().
+ *
+ * Return: the object, or ERR_PTR(-ENOENT) when @id is not a published
+ * object of @type in @ctx or is being destroyed.
  */
 struct pvfio_object *pvfio_object_get(struct pvfio_ctx *ctx, u32 id,
 				      enum pvfio_object_type type)
@@ -123,10 +130,20 @@ struct pvfio_object *pvfio_object_get(struct pvfio_ctx *ctx, u32 id,
 	xa_lock(&ctx->objects);
 	obj = xa_load(&ctx->objects, id);
 	if (!obj || (type != PVFIO_OBJ_ANY && obj->type != type) ||
-	    !refcount_inc_not_zero(&obj->users))
+	    !refcount_inc_not_zero(&obj->shortterm_users))
 		obj = ERR_PTR(-ENOENT);
 	xa_unlock(&ctx->objects);
 	return obj;
+}
+
+/**
+ * pvfio_object_put() - drop a short-term reference
+ * @obj: from pvfio_object_get() or pvfio_object_use()
+ */
+void pvfio_object_put(struct pvfio_object *obj)
+{
+	if (refcount_dec_and_test(&obj->shortterm_users))
+		wake_up_all(&pvfio_destroy_wait);
 }
 
 static void (*const pvfio_object_destroy_fns[PVFIO_OBJ_MAX])(struct pvfio_object *) = {
@@ -136,9 +153,16 @@ static void (*const pvfio_object_destroy_fns[PVFIO_OBJ_MAX])(struct pvfio_object
 	[PVFIO_OBJ_MOCK_DEVICE] = pvfio_mock_device_destroy,
 };
 
-/* @obj is unpublished and its users count is zero: nobody else can see it. */
+/*
+ * @obj is unpublished and has no long-term user left: wait for the calls
+ * still using it (they took their reference before it was unpublished, and
+ * none of them can take a long-term one any more), then destroy it.
+ */
 static void pvfio_object_destroy(struct pvfio_object *obj)
 {
+	if (!refcount_dec_and_test(&obj->shortterm_users))
+		wait_event(pvfio_destroy_wait,
+			   !refcount_read(&obj->shortterm_users));
 	if (!WARN_ON(obj->type >= PVFIO_OBJ_MAX ||
 		     !pvfio_object_destroy_fns[obj->type]))
 		pvfio_object_destroy_fns[obj->type](obj);
@@ -146,11 +170,14 @@ static void pvfio_object_destroy(struct pvfio_object *obj)
 }
 
 /**
- * pvfio_object_remove() - unpublish and destroy an object nothing uses
+ * pvfio_object_remove() - unpublish and destroy an object nothing depends on
  * @ctx: its context
  * @id: its ID
  *
- * Return: 0, -ENOENT no such object, or -EBUSY something holds it.
+ * Calls using the object right now (ioctls in flight) are waited for; only
+ * long-term users (dependent objects) make this fail.
+ *
+ * Return: 0, -ENOENT no such object, or -EBUSY another object depends on it.
  */
 int pvfio_object_remove(struct pvfio_ctx *ctx, u32 id)
 {
@@ -163,7 +190,7 @@ int pvfio_object_remove(struct pvfio_ctx *ctx, u32 id)
 		ret = -ENOENT;
 		goto out_unlock;
 	}
-	/* Only the table's reference left: nothing uses it, take it away. */
+	/* Only the table's long-term reference left: take it away. */
 	if (!refcount_dec_if_one(&obj->users)) {
 		ret = -EBUSY;
 		goto out_unlock;
@@ -177,29 +204,28 @@ out_unlock:
 }
 
 /**
- * pvfio_object_put_remove() - drop a hold, destroying the object if it was
- *			       the last one besides the ID table's
+ * pvfio_object_unhold_remove() - drop a long-term reference, destroying the
+ *				  object if only the ID table's is left
  * @ctx: the object's context
- * @obj: the object, held by the caller
+ * @obj: the object, held long-term by the caller
  *
- * For objects that live only as long as something holds them (an automatic
- * page table and its last device): the check and the removal happen under
- * the table's lock, so no new reference can appear in between and the ID
- * is never looked up again after the object went.
+ * For objects that live only as long as something depends on them (an
+ * automatic page table and its devices).  Short-term users (an ioctl that
+ * just looked the ID up) never keep the object alive: they are waited for.
+ * A new long-term user racing this either gets in first, and the object
+ * stays, or fails its pvfio_object_hold().
  */
-void pvfio_object_put_remove(struct pvfio_ctx *ctx, struct pvfio_object *obj)
+void pvfio_object_unhold_remove(struct pvfio_ctx *ctx,
+				struct pvfio_object *obj)
 {
 	bool destroy = false;
 
 	xa_lock(&ctx->objects);
-	/* New references are taken under this lock, or from an existing one. */
-	if (refcount_read(&obj->users) == 2 &&
-	    xa_load(&ctx->objects, obj->id) == obj) {
-		refcount_set(&obj->users, 0);
+	pvfio_object_unhold(obj);
+	if (xa_load(&ctx->objects, obj->id) == obj &&
+	    refcount_dec_if_one(&obj->users)) {
 		__xa_erase(&ctx->objects, obj->id);
 		destroy = true;
-	} else {
-		refcount_dec(&obj->users);
 	}
 	xa_unlock(&ctx->objects);
 	if (destroy)
@@ -225,7 +251,7 @@ static int pvfio_destroy(struct pvfio_ucmd *ucmd)
  */
 int pvfio_ucmd_respond(struct pvfio_ucmd *ucmd, size_t cmd_len)
 {
-	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+	if (pvfio_copy_to_user(ucmd->ubuffer, ucmd->cmd,
 			 min_t(size_t, ucmd->user_size, cmd_len)))
 		return -EFAULT;
 	return 0;
@@ -235,7 +261,7 @@ static int pvfio_fops_open(struct inode *inode, struct file *filp)
 {
 	struct pvfio_ctx *ctx;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	ctx = pvfio_kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
 	xa_init_flags(&ctx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
@@ -285,6 +311,7 @@ static int pvfio_fops_release(struct inode *inode, struct file *filp)
 	unsigned long index;
 	bool progress;
 
+	pvfio_fail_nth_ctx_gone(ctx);
 	/* Accesses hold the IOASes they are attached to: they go first. */
 	pvfio_ctx_destroy_accesses(ctx);
 
@@ -299,6 +326,8 @@ static int pvfio_fops_release(struct inode *inode, struct file *filp)
 			if (!refcount_dec_if_one(&obj->users))
 				continue;
 			xa_erase(&ctx->objects, index);
+			/* No call can be using it: nothing to wait for. */
+			WARN_ON(refcount_read(&obj->shortterm_users) != 1);
 			pvfio_object_destroy(obj);
 			progress = true;
 		}
@@ -312,6 +341,9 @@ static int pvfio_fops_release(struct inode *inode, struct file *filp)
 	atomic64_dec(&pvfio_nr_contexts);
 	return 0;
 }
+
+/* The largest size a command struct may claim, whatever its tail holds. */
+#define PVFIO_CMD_SIZE_MAX 4096
 
 union pvfio_ucmd_buffer {
 	struct pvfio_destroy destroy;
@@ -427,7 +459,8 @@ static const struct pvfio_ioctl_op pvfio_ioctl_ops[] = {
  *
  * Enforces uapi/pvfio.h's rules for every command of /dev/pvfio and of
  * access fds alike: unknown number or a command of the other kind of file
- * -ENOTTY, short struct -EINVAL, non-zero tail -E2BIG.
+ * -ENOTTY, short struct -EINVAL, non-zero tail or a size above
+ * PVFIO_CMD_SIZE_MAX -E2BIG.
  *
  * Return: the command's result.
  */
@@ -460,6 +493,12 @@ long pvfio_ioctl_dispatch(struct pvfio_ctx *ctx, struct pvfio_uaccess *uaccess,
 		return ret;
 	if (ucmd.user_size < op->min_size)
 		return -EINVAL;
+	/*
+	 * No struct will ever be that large; checking a tail of up to 4 GiB
+	 * for zeroes would hold the CPU for seconds (clone3's rule).
+	 */
+	if (ucmd.user_size > PVFIO_CMD_SIZE_MAX)
+		return -E2BIG;
 	ret = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
 				    ucmd.user_size);
 	if (ret)

@@ -8,6 +8,8 @@
  *
  *   device_lock(&pdev->dev)             (driver core, held around remove)
  *     pvfio_pci_dev.lock                (a device's binding and attachment)
+ *       pvfio_hwpt.lock                  (a page table's attached groups)
+ *         pvfio_iopt.iova_rwsem
  *       pvfio_access.lock                (see access.c for its part)
  *         pvfio_ioas.access_lock
  *       pvfio_iopt.iova_rwsem            (one IOAS: areas, domains, ranges)
@@ -41,7 +43,9 @@
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
+#include <linux/slab.h>
 #include <linux/types.h>
+#include <linux/uaccess.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
 
@@ -63,18 +67,28 @@ enum pvfio_object_type {
 
 /**
  * struct pvfio_object - header every object of a context starts with
- * @users: one reference for the ID table plus one for every other object,
- *         ioctl or kernel user currently holding the object.  DESTROY
- *         succeeds only when the table's reference is the last one.
+ * @users: long-term references: one for the ID table plus one for every
+ *         object or attachment that depends on this one (a device attached
+ *         to a page table, a page table on an IOAS, an access attached to
+ *         an IOAS).  DESTROY succeeds only when the table's is the last.
+ * @shortterm_users: one while the object is published plus one for every
+ *                   ioctl or kernel call using it right now.  It never
+ *                   makes DESTROY fail: DESTROY waits for these to finish.
  * @type: what the object is
  * @id: the ID userspace knows it by, private to its context
  *
  * Creation is two-phase: pvfio_object_alloc() reserves an ID that nobody can
  * look up yet; pvfio_object_finalize() publishes the object once nothing can
  * fail any more, or pvfio_object_abort() releases it.
+ *
+ * A lookup (pvfio_object_get()) takes a short-term reference; a dependent
+ * object turns it into a long-term one with pvfio_object_hold(), which
+ * fails once the object is being destroyed.  This is iommufd's split of
+ * users and shortterm_users.
  */
 struct pvfio_object {
 	refcount_t users;
+	refcount_t shortterm_users;
 	enum pvfio_object_type type;
 	u32 id;
 };
@@ -124,31 +138,50 @@ struct pvfio_object *pvfio_object_alloc(struct pvfio_ctx *ctx, size_t size,
 void pvfio_object_abort(struct pvfio_ctx *ctx, struct pvfio_object *obj);
 void pvfio_object_finalize(struct pvfio_ctx *ctx, struct pvfio_object *obj);
 int pvfio_object_remove(struct pvfio_ctx *ctx, u32 id);
-void pvfio_object_put_remove(struct pvfio_ctx *ctx, struct pvfio_object *obj);
+void pvfio_object_unhold_remove(struct pvfio_ctx *ctx,
+				 struct pvfio_object *obj);
 struct pvfio_object *pvfio_object_get(struct pvfio_ctx *ctx, u32 id,
 				      enum pvfio_object_type type);
 
+void pvfio_object_put(struct pvfio_object *obj);
+
 /**
- * pvfio_object_put() - drop a reference taken by pvfio_object_get()
+ * pvfio_object_hold() - take a long-term reference on an object in use
+ * @obj: an object the caller holds a short- or long-term reference on
+ *
+ * Used by objects that depend on another one (a device attached to a page
+ * table), which DESTROY then refuses with -EBUSY.  Drop with
+ * pvfio_object_unhold().
+ *
+ * Return: false if @obj is already being destroyed (treat as -ENOENT).
+ */
+static inline bool __must_check pvfio_object_hold(struct pvfio_object *obj)
+{
+	return refcount_inc_not_zero(&obj->users);
+}
+
+/**
+ * pvfio_object_unhold() - drop a reference from pvfio_object_hold()
  * @obj: the object
  *
- * The ID table always holds the last reference, so a put never frees.
+ * The ID table holds the last long-term reference, so this never frees.
  */
-static inline void pvfio_object_put(struct pvfio_object *obj)
+static inline void pvfio_object_unhold(struct pvfio_object *obj)
 {
 	WARN_ON(refcount_dec_and_test(&obj->users));
 }
 
 /**
- * pvfio_object_hold() - take a long-term reference on a held object
- * @obj: an object the caller already holds a reference on
+ * pvfio_object_use() - take a short-term reference from a long-term one
+ * @obj: an object the caller holds a long-term reference on
  *
- * Used by objects that depend on another one (a device attached to an IOAS),
- * which DESTROY then refuses with -EBUSY.  Drop with pvfio_object_put().
+ * For a kernel call that works on an object another thread may let go of
+ * meanwhile (an access's IOAS during a replace).  Drop with
+ * pvfio_object_put(); DESTROY waits for it.
  */
-static inline void pvfio_object_hold(struct pvfio_object *obj)
+static inline void pvfio_object_use(struct pvfio_object *obj)
 {
-	refcount_inc(&obj->users);
+	refcount_inc(&obj->shortterm_users);
 }
 
 /* Module-wide counters, for the test operations and the unload checks. */
@@ -387,18 +420,31 @@ void pvfio_ioas_destroy(struct pvfio_object *obj);
  * struct pvfio_hwpt - a hardware page table object
  * @obj: object header
  * @ioas: the IOAS it mirrors, held
- * @dom: its iommu_domain; on @ioas's domain list, and filled, from the first
- *       attach on (some IOMMU drivers, e.g. SMMUv3 on 6.1 and virtio-iommu on
- *       6.12, cannot map into a domain no device was ever attached to)
+ * @dom: its iommu_domain; on @ioas's domain list, and filled, exactly while
+ *       a device is attached to it.  It is filled after the first device
+ *       attached (some IOMMU drivers, e.g. SMMUv3 on 6.1 and virtio-iommu
+ *       on 6.12, cannot map into a domain no device was ever attached to)
+ *       and emptied and taken off the list before the last device detaches
+ *       (VT-d on 6.1 cannot map, unmap or flush a domain with no device).
  * @auto_domain: allocated by DEVICE_ATTACH to an IOAS, destroyed with its
  *               last device
+ * @lock: protects @num_devices and the attach/detach of device groups
+ * @num_devices: groups attached to @dom.domain
  */
 struct pvfio_hwpt {
 	struct pvfio_object obj;
 	struct pvfio_ioas *ioas;
 	struct pvfio_domain dom;
 	bool auto_domain;
+	struct mutex lock;
+	unsigned int num_devices;
 };
+
+struct iommu_domain *pvfio_paging_domain_alloc(struct device *dev);
+int pvfio_hwpt_attach_group(struct pvfio_hwpt *hwpt,
+			    struct iommu_group *group);
+void pvfio_hwpt_detach_group(struct pvfio_hwpt *hwpt,
+			     struct iommu_group *group);
 
 struct pvfio_pci_dev;
 
@@ -458,6 +504,45 @@ void pvfio_pci_driver_unregister(void);
  * Test operations, selftest.c
  */
 extern bool pvfio_enable_test_ops;
+
+/*
+ * Failure injection (PVFIO_TEST_OP_FAIL_NTH): every place pvfio can fail
+ * for a reason outside its caller's arguments asks pvfio_fail_point()
+ * first.  Off (one atomic read) unless a thread armed it.
+ */
+extern atomic_t pvfio_fail_nth_armed;
+bool __pvfio_fail_point(void);
+
+static inline bool pvfio_fail_point(void)
+{
+	return atomic_read(&pvfio_fail_nth_armed) && __pvfio_fail_point();
+}
+
+void pvfio_fail_nth_ctx_gone(struct pvfio_ctx *ctx);
+
+/* kzalloc() and friends as failure points. */
+#define pvfio_kzalloc(size, gfp)					\
+	(pvfio_fail_point() ? NULL : kzalloc(size, gfp))
+#define pvfio_kvcalloc(n, size, gfp)					\
+	(pvfio_fail_point() ? NULL : kvcalloc(n, size, gfp))
+#define pvfio_kvmalloc(size, gfp)					\
+	(pvfio_fail_point() ? NULL : kvmalloc(size, gfp))
+#define pvfio_kvmalloc_array(n, size, gfp)				\
+	(pvfio_fail_point() ? NULL : kvmalloc_array(n, size, gfp))
+#define pvfio_xa_alloc(xa, id, entry, limit, gfp)			\
+	(pvfio_fail_point() ? -ENOMEM : xa_alloc(xa, id, entry, limit, gfp))
+
+static inline unsigned long __must_check
+pvfio_copy_to_user(void __user *to, const void *from, unsigned long n)
+{
+	return pvfio_fail_point() ? n : copy_to_user(to, from, n);
+}
+
+static inline unsigned long __must_check
+pvfio_copy_from_user(void *to, const void __user *from, unsigned long n)
+{
+	return pvfio_fail_point() ? n : copy_from_user(to, from, n);
+}
 int pvfio_test_ioctl(struct pvfio_ucmd *ucmd);
 void pvfio_mock_device_destroy(struct pvfio_object *obj);
 int pvfio_mock_map(struct pvfio_mock_domain *mock, unsigned long iova,

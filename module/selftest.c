@@ -5,6 +5,7 @@
  */
 #include <linux/iommu.h>
 #include <linux/mm.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -87,12 +88,17 @@ static int pvfio_test_mock_device(struct pvfio_ucmd *ucmd,
 	ioas = pvfio_get_ioas(ucmd->ctx, cmd->id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
+	/* The device's hold on the IOAS. */
+	if (!pvfio_object_hold(&ioas->obj)) {
+		ret = -ENOENT;
+		goto out_put_ioas;
+	}
 
 	obj = pvfio_object_alloc(ucmd->ctx, sizeof(*mdev),
 				 PVFIO_OBJ_MOCK_DEVICE);
 	if (IS_ERR(obj)) {
 		ret = PTR_ERR(obj);
-		goto out_put_ioas;
+		goto err_unhold_ioas;
 	}
 	mdev = container_of(obj, struct pvfio_mock_device, obj);
 
@@ -108,9 +114,9 @@ static int pvfio_test_mock_device(struct pvfio_ucmd *ucmd,
 	if (ret)
 		goto err_remove_domain;
 
-	/* The lookup reference becomes the device's hold on the IOAS. */
 	mdev->ioas = ioas;
 	pvfio_object_finalize(ucmd->ctx, obj);
+	pvfio_object_put(&ioas->obj);
 	return 0;
 
 err_remove_domain:
@@ -118,6 +124,8 @@ err_remove_domain:
 err_abort:
 	xa_destroy(&mdev->mock.pfns);
 	pvfio_object_abort(ucmd->ctx, obj);
+err_unhold_ioas:
+	pvfio_object_unhold(&ioas->obj);
 out_put_ioas:
 	pvfio_object_put(&ioas->obj);
 	return ret;
@@ -131,7 +139,7 @@ void pvfio_mock_device_destroy(struct pvfio_object *obj)
 	pvfio_iopt_remove_domain(&mdev->ioas->iopt, &mdev->dom);
 	WARN_ON(!xa_empty(&mdev->mock.pfns));
 	xa_destroy(&mdev->mock.pfns);
-	pvfio_object_put(&mdev->ioas->obj);
+	pvfio_object_unhold(&mdev->ioas->obj);
 }
 
 /* The page backing a user address, with a reference, or an ERR_PTR. */
@@ -256,7 +264,137 @@ static int pvfio_test_stats(struct pvfio_ucmd *ucmd, struct pvfio_test_cmd *cmd)
 	cmd->stats.out_pinned_pages = atomic64_read(&pvfio_nr_pinned_pages);
 	cmd->stats.out_accesses = atomic64_read(&pvfio_nr_accesses);
 	cmd->stats.out_access_pins = atomic64_read(&pvfio_nr_access_pins);
-	return pvfio_ucmd_respond(ucmd, sizeof(*cmd));
+	/* Not a failure point: the fail-nth sweep reads stats between calls. */
+	if (copy_to_user(ucmd->ubuffer, cmd,
+			 min_t(size_t, ucmd->user_size, sizeof(*cmd))))
+		return -EFAULT;
+	return 0;
+}
+
+/**
+ * struct pvfio_fail_nth - one thread's failure injection
+ * @item: in pvfio_fail_nth_list
+ * @task: the thread (referenced)
+ * @ctx: the context it was armed on; closing that ends it
+ * @nth: the failure point to fail, counted from 1
+ * @reached: failure points reached so far
+ * @fired: the failure was injected
+ */
+struct pvfio_fail_nth {
+	struct list_head item;
+	struct task_struct *task;
+	struct pvfio_ctx *ctx;
+	u32 nth;
+	u64 reached;
+	bool fired;
+};
+
+atomic_t pvfio_fail_nth_armed = ATOMIC_INIT(0);
+static DEFINE_SPINLOCK(pvfio_fail_nth_lock);
+static LIST_HEAD(pvfio_fail_nth_list);
+
+static struct pvfio_fail_nth *pvfio_fail_nth_find(struct task_struct *task)
+{
+	struct pvfio_fail_nth *f;
+
+	lockdep_assert_held(&pvfio_fail_nth_lock);
+	list_for_each_entry(f, &pvfio_fail_nth_list, item)
+		if (f->task == task)
+			return f;
+	return NULL;
+}
+
+/**
+ * __pvfio_fail_point() - count a failure point of the current thread
+ *
+ * Return: true if this is the point the thread asked to fail.
+ */
+bool __pvfio_fail_point(void)
+{
+	struct pvfio_fail_nth *f;
+	bool fail = false;
+
+	spin_lock(&pvfio_fail_nth_lock);
+	f = pvfio_fail_nth_find(current);
+	if (f) {
+		fail = ++f->reached == f->nth;
+		f->fired |= fail;
+	}
+	spin_unlock(&pvfio_fail_nth_lock);
+	return fail;
+}
+
+static void pvfio_fail_nth_free(struct pvfio_fail_nth *f)
+{
+	put_task_struct(f->task);
+	kfree(f);
+	atomic_dec(&pvfio_fail_nth_armed);
+}
+
+/**
+ * pvfio_fail_nth_ctx_gone() - end the injections armed on a closing context
+ * @ctx: the context
+ */
+void pvfio_fail_nth_ctx_gone(struct pvfio_ctx *ctx)
+{
+	struct pvfio_fail_nth *f, *tmp;
+	LIST_HEAD(gone);
+
+	spin_lock(&pvfio_fail_nth_lock);
+	list_for_each_entry_safe(f, tmp, &pvfio_fail_nth_list, item)
+		if (f->ctx == ctx)
+			list_move(&f->item, &gone);
+	spin_unlock(&pvfio_fail_nth_lock);
+	list_for_each_entry_safe(f, tmp, &gone, item)
+		pvfio_fail_nth_free(f);
+}
+
+/*
+ * Report and end the calling thread's injection, then arm a new one if
+ * asked.  The new one is published only after the reply is copied out, so
+ * that this operation is never a failure point itself.
+ */
+static int pvfio_test_fail_nth(struct pvfio_ucmd *ucmd,
+			       struct pvfio_test_cmd *cmd)
+{
+	struct pvfio_test_fail_nth *fn = &cmd->fail_nth;
+	struct pvfio_fail_nth *f, *new = NULL;
+	int ret;
+
+	if (fn->__reserved || fn->__reserved2)
+		return -EOPNOTSUPP;
+	if (fn->nth) {
+		new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+		if (!new)
+			return -ENOMEM;
+		new->task = get_task_struct(current);
+		new->ctx = ucmd->ctx;
+		new->nth = fn->nth;
+	}
+
+	spin_lock(&pvfio_fail_nth_lock);
+	f = pvfio_fail_nth_find(current);
+	if (f)
+		list_del(&f->item);
+	spin_unlock(&pvfio_fail_nth_lock);
+	fn->out_reached = f ? f->reached : 0;
+	fn->out_fired = f ? f->fired : 0;
+	if (f)
+		pvfio_fail_nth_free(f);
+
+	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
+	if (!new)
+		return ret;
+	if (ret) {
+		put_task_struct(new->task);
+		kfree(new);
+		return ret;
+	}
+	atomic_inc(&pvfio_fail_nth_armed);
+	spin_lock(&pvfio_fail_nth_lock);
+	list_add(&new->item, &pvfio_fail_nth_list);
+	spin_unlock(&pvfio_fail_nth_lock);
+	return 0;
 }
 
 int pvfio_test_ioctl(struct pvfio_ucmd *ucmd)
@@ -284,6 +422,8 @@ int pvfio_test_ioctl(struct pvfio_ucmd *ucmd)
 						  cmd->access_keep_pins.keep_pins);
 	case PVFIO_TEST_OP_MOCK_MAP_CALLS:
 		return pvfio_test_mock_map_calls(ucmd, cmd);
+	case PVFIO_TEST_OP_FAIL_NTH:
+		return pvfio_test_fail_nth(ucmd, cmd);
 	case PVFIO_TEST_OP_MEMLIMIT:
 		WRITE_ONCE(ucmd->ctx->test_memlimit,
 			   cmd->memlimit.limit_pages);

@@ -107,7 +107,8 @@ static void pvfio_uaccess_queue(struct pvfio_uaccess *ua,
 static struct pvfio_uevent *pvfio_uevent_new(unsigned long iova,
 					     unsigned long length)
 {
-	struct pvfio_uevent *ue = kzalloc(sizeof(*ue), GFP_KERNEL_ACCOUNT);
+	struct pvfio_uevent *ue = pvfio_kzalloc(sizeof(*ue),
+					       GFP_KERNEL_ACCOUNT);
 
 	if (ue) {
 		ue->ev.type = PVFIO_ACCESS_EVENT_UNMAP;
@@ -273,13 +274,13 @@ static ssize_t pvfio_uaccess_fops_read(struct file *file, char __user *buf,
 	done = 0;
 	ret = 0;
 	if (overflow.lost) {
-		if (copy_to_user(buf, &overflow, evsz))
+		if (pvfio_copy_to_user(buf, &overflow, evsz))
 			ret = -EFAULT;
 		else
 			done += evsz;
 	}
 	list_for_each_entry_safe(ue, tmp, &taken, item) {
-		if (ret || copy_to_user(buf + done, &ue->ev, evsz)) {
+		if (ret || pvfio_copy_to_user(buf + done, &ue->ev, evsz)) {
 			ret = -EFAULT;
 			break;
 		}
@@ -353,7 +354,7 @@ int pvfio_access_create_ioctl(struct pvfio_ucmd *ucmd)
 	if (cmd->event_queue_len > PVFIO_UACCESS_MAX_EVENTS)
 		return -EINVAL;
 
-	ua = kzalloc(sizeof(*ua), GFP_KERNEL_ACCOUNT);
+	ua = pvfio_kzalloc(sizeof(*ua), GFP_KERNEL_ACCOUNT);
 	if (!ua)
 		return -ENOMEM;
 	kref_init(&ua->kref);
@@ -378,13 +379,14 @@ int pvfio_access_create_ioctl(struct pvfio_ucmd *ucmd)
 			goto err_destroy;
 	}
 
-	fd = get_unused_fd_flags(O_CLOEXEC);
+	fd = pvfio_fail_point() ? -EMFILE : get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		ret = fd;
 		goto err_destroy;
 	}
-	file = anon_inode_getfile("[pvfio-access]", &pvfio_uaccess_fops, ua,
-				  O_RDWR);
+	file = pvfio_fail_point() ? ERR_PTR(-ENOMEM) :
+		anon_inode_getfile("[pvfio-access]", &pvfio_uaccess_fops, ua,
+				   O_RDWR);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
 		goto err_put_fd;
@@ -425,9 +427,9 @@ int pvfio_uaccess_pin(struct pvfio_ucmd *ucmd)
 	if (cmd->iova > ULONG_MAX)
 		return -EOVERFLOW;
 
-	pages = kvcalloc(cmd->length >> PAGE_SHIFT ?: 1, sizeof(*pages),
-			 GFP_KERNEL_ACCOUNT);
-	upin = kzalloc(sizeof(*upin), GFP_KERNEL_ACCOUNT);
+	pages = pvfio_kvcalloc(cmd->length >> PAGE_SHIFT ?: 1, sizeof(*pages),
+			       GFP_KERNEL_ACCOUNT);
+	upin = pvfio_kzalloc(sizeof(*upin), GFP_KERNEL_ACCOUNT);
 	if (!pages || !upin) {
 		ret = -ENOMEM;
 		goto out_free;
@@ -436,8 +438,9 @@ int pvfio_uaccess_pin(struct pvfio_ucmd *ucmd)
 	upin->length = cmd->length;
 
 	mutex_lock(&ua->lock);
-	ret = xa_alloc(&ua->pins, &id, XA_ZERO_ENTRY,
-		       XA_LIMIT(1, PVFIO_UACCESS_MAX_PINS), GFP_KERNEL_ACCOUNT);
+	ret = pvfio_xa_alloc(&ua->pins, &id, XA_ZERO_ENTRY,
+			     XA_LIMIT(1, PVFIO_UACCESS_MAX_PINS),
+			     GFP_KERNEL_ACCOUNT);
 	if (ret == -EBUSY)
 		ret = -ENOSPC;
 	if (ret)
@@ -498,16 +501,16 @@ int pvfio_uaccess_rw(struct pvfio_ucmd *ucmd)
 	if (cmd->iova > ULONG_MAX)
 		return -EOVERFLOW;
 
-	buf = kvmalloc(cmd->length, GFP_KERNEL_ACCOUNT);
+	buf = pvfio_kvmalloc(cmd->length, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;
-	if (write && copy_from_user(buf, udata, cmd->length)) {
+	if (write && pvfio_copy_from_user(buf, udata, cmd->length)) {
 		ret = -EFAULT;
 		goto out_free;
 	}
 	ret = pvfio_access_rw(ucmd->uaccess->access, cmd->iova, buf,
 			      cmd->length, write ? PVFIO_ACCESS_WRITE : 0);
-	if (!ret && !write && copy_to_user(udata, buf, cmd->length))
+	if (!ret && !write && pvfio_copy_to_user(udata, buf, cmd->length))
 		ret = -EFAULT;
 out_free:
 	kvfree(buf);

@@ -380,6 +380,22 @@ static int size_try(int fd, const struct pvfio_size_case *c, size_t user_size,
 	return pvfio_ioctl(fd, c->ioctl, buf);
 }
 
+/*
+ * Like size_try() for sizes up to and past a page: the command sits at the
+ * start of two zeroed pages, so a claimed size of a page or less has a
+ * readable, zero tail.
+ */
+static int size_try_big(int fd, const struct pvfio_size_case *c,
+			uint32_t user_size)
+{
+	static unsigned char big[2 * PAGE] __attribute__((aligned(PAGE)));
+
+	memset(big, 0, sizeof(big));
+	c->prepare(fd, big);
+	*(uint32_t *)big = user_size;
+	return pvfio_ioctl(fd, c->ioctl, big);
+}
+
 void pvfio_check_size_rules(int fd, const struct pvfio_size_case *c)
 {
 	uint64_t before, pinned;
@@ -396,15 +412,24 @@ void pvfio_check_size_rules(int fd, const struct pvfio_size_case *c)
 	/* Longer, zero tail: accepted as if it was not there. */
 	assert_ok(size_try(fd, c, c->size + 1, 0));
 	assert_ok(size_try(fd, c, c->size + SIZE_TAIL, 0));
+	assert_ok(size_try_big(fd, c, PAGE));
 	/* Longer, non-zero tail: E2BIG, and nothing happened. */
 	before = pvfio_nr_objects();
 	pinned = pvfio_pinned_pages();
 	assert_errno(size_try(fd, c, c->size + 1, 0xff), E2BIG);
 	assert_errno(size_try(fd, c, c->size + SIZE_TAIL, 1), E2BIG);
+	/*
+	 * Up to a page with a zero tail is accepted (above); above a page is
+	 * E2BIG whatever the tail holds, so that no command makes the kernel
+	 * scan up to 4 GiB of user memory for zeroes (clone3's rule).
+	 */
+	assert_errno(size_try_big(fd, c, PAGE + 1), E2BIG);
+	assert_errno(size_try_big(fd, c, 2 * PAGE), E2BIG);
+	assert_errno(size_try_big(fd, c, UINT32_MAX), E2BIG);
 	/* Only the prepare steps created objects or pins. */
 	if (c->prep_objects >= 0)
 		assert_int_equal(pvfio_nr_objects(),
-				 before + 2 * c->prep_objects);
+				 before + 5 * c->prep_objects);
 	if (c->ioctl == PVFIO_IOAS_MAP)
 		assert_int_equal(pvfio_pinned_pages(), pinned);
 }

@@ -625,6 +625,64 @@ static void test_concurrency(void **state)
 	assert_ok(pvfio_destroy(s->fd, r.ioas_b));
 }
 
+/*
+ * DESTROY of the IOAS an access just left, while other threads run RW on
+ * the access: an RW that started on the old IOAS is a short-term user,
+ * which DESTROY waits for and never fails on (issue 7, defect 4).
+ */
+static void *rw_forever(void *arg)
+{
+	struct race *r = arg;
+	char data[64];
+
+	while (!r->stop) {
+		pvfio_access_rw(r->afd[0], BASE, data, sizeof(data), false);
+		__atomic_add_fetch(&r->ops, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void test_destroy_after_replace_under_rw(void **state)
+{
+	struct acc_state *s = *state;
+	struct race r = { .fd = s->fd, .buf = s->buf };
+	struct timespec t0, t;
+	pthread_t th[3];
+	uint32_t cur, next;
+	unsigned long rounds = 0;
+	uint64_t iova;
+	size_t i;
+
+	assert_ok(pvfio_ioas_alloc(s->fd, &cur));
+	iova = BASE;
+	assert_ok(pvfio_map(s->fd, cur, s->buf, PAGE, &iova, FIXED | RW));
+	r.afd[0] = pvfio_access_create(s->fd, cur, 0, 16);
+	assert_true(r.afd[0] >= 0);
+	for (i = 0; i < 3; i++)
+		assert_ok(pthread_create(&th[i], NULL, rw_forever, &r));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		assert_ok(pvfio_ioas_alloc(s->fd, &next));
+		iova = BASE;
+		assert_ok(pvfio_map(s->fd, next, s->buf, PAGE, &iova,
+				    FIXED | RW));
+		assert_ok(pvfio_access_set_ioas(r.afd[0], PVFIO_ACCESS_REPLACE,
+						next));
+		/* Nothing depends on the old IOAS any more. */
+		assert_ok(pvfio_destroy(s->fd, cur));
+		cur = next;
+		rounds++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 3);
+	r.stop = 1;
+	for (i = 0; i < 3; i++)
+		assert_ok(pthread_join(th[i], NULL));
+	print_message("# %lu replace+destroy rounds against %lu reads\n",
+		      rounds, r.ops);
+	close(r.afd[0]);
+	assert_ok(pvfio_destroy(s->fd, cur));
+}
+
 /* Size rules of ACCESS_CREATE and of the access fd's commands. */
 static int size_afd;
 static uint32_t size_ioas;
@@ -745,6 +803,7 @@ int main(void)
 		T(test_killed_with_access),
 		T(test_event_overflow),
 		T(test_concurrency),
+		T(test_destroy_after_replace_under_rw),
 	};
 
 	return cmocka_run_group_tests_name("access", tests,

@@ -10,8 +10,11 @@
  *   sizeof() the struct it was compiled with.  The kernel rejects a size
  *   shorter than the command's last mandatory field with -EINVAL, accepts a
  *   longer struct whose extra tail is all zero, and rejects a longer struct
- *   with a non-zero tail with -E2BIG.  Output fields (``out_*``) are written
- *   back only up to the size userspace passed.
+ *   with a non-zero tail with -E2BIG.  A size above 4096 bytes (a page on
+ *   x86-64 and Debian's arm64) is always -E2BIG, as for clone3() and
+ *   openat2(): no command makes the kernel scan gigabytes of user memory
+ *   for a zero tail.  Output fields (``out_*``) are written back only up
+ *   to the size userspace passed.
  * - Fields are fixed width; user pointers are ``__aligned_u64``; padding is
  *   an explicit ``__reserved`` field that must be zero (-EOPNOTSUPP
  *   otherwise).  Unknown flag bits fail with -EOPNOTSUPP.
@@ -707,6 +710,7 @@ enum pvfio_test_op {
 	PVFIO_TEST_OP_MEMLIMIT = 6,
 	PVFIO_TEST_OP_MOCK_MAP_CALLS = 7,
 	PVFIO_TEST_OP_ACCESS_KEEP_PINS = 8,
+	PVFIO_TEST_OP_FAIL_NTH = 9,
 };
 
 /**
@@ -818,6 +822,30 @@ struct pvfio_test_memlimit {
 };
 
 /**
+ * struct pvfio_test_fail_nth - PVFIO_TEST_OP_FAIL_NTH
+ * @nth: make the @nth failure point the calling thread reaches from now on
+ *       fail (1 is the next one); 0 stops injecting
+ * @__reserved: must be 0
+ * @out_reached: failure points the thread reached since the previous
+ *               PVFIO_TEST_OP_FAIL_NTH
+ * @out_fired: 1 if a failure was injected since then, else 0
+ *
+ * A failure point is every place pvfio can fail for a reason outside the
+ * caller's arguments: each allocation, page pin, IOMMU map and attach, file
+ * lookup, and copy to or from user memory.  An injected failure returns
+ * what the real one would (ENOMEM, EFAULT, EBADF, ...).  The setting
+ * belongs to the calling thread and to the file it was made on: closing
+ * that file ends it.  The operation itself is not a failure point.
+ */
+struct pvfio_test_fail_nth {
+	__u32 nth;
+	__u32 __reserved;
+	__aligned_u64 out_reached;
+	__u32 out_fired;
+	__u32 __reserved2;
+};
+
+/**
  * struct pvfio_test_cmd - ioctl(PVFIO_TEST)
  * @size: sizeof(struct pvfio_test_cmd)
  * @op: one of enum pvfio_test_op
@@ -831,6 +859,7 @@ struct pvfio_test_memlimit {
  * @memlimit: PVFIO_TEST_OP_MEMLIMIT
  * @mock_map_calls: PVFIO_TEST_OP_MOCK_MAP_CALLS
  * @access_keep_pins: PVFIO_TEST_OP_ACCESS_KEEP_PINS
+ * @fail_nth: PVFIO_TEST_OP_FAIL_NTH
  * @__union_size: sizes the union so that later operations fit without
  *                changing the struct size
  *
@@ -851,6 +880,7 @@ struct pvfio_test_cmd {
 		struct pvfio_test_memlimit memlimit;
 		struct pvfio_test_mock_map_calls mock_map_calls;
 		struct pvfio_test_access_keep_pins access_keep_pins;
+		struct pvfio_test_fail_nth fail_nth;
 		__u8 __union_size[64];
 	};
 };
