@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The failure-injection sweep: each canonical sequence of calls runs with
+ * its 1st, 2nd, 3rd, ... failure point made to fail (PVFIO_TEST_OP_FAIL_NTH)
+ * until it runs untouched.  After every injected failure the failing call
+ * returned a documented errno, it changed nothing (no object, pin, charge or
+ * access appeared or went), and once the sequence's files are closed
+ * everything is back to zero and every page pin was given back.
+ *
+ * Where the reply of a command that already took effect cannot be copied
+ * out (UNMAP, DEVICE_ATTACH, ACCESS_PIN: EFAULT, as uapi/pvfio.h says), the
+ * command's effect stays; those steps are marked partial.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "edu.h"
+#include "pvfio_test.h"
+
+#define SWEEP_MAX 4000
+#define NBUF 8
+
+static struct edu edu;
+static bool have_edu;
+static int ctl = -1;		/* arms PVFIO_TEST_OP_FAIL_NTH, reads stats */
+static int memfd = -1;		/* MAP_FILE's file, made before any sweep */
+
+/* What one run of a sequence made, for the cleanup. */
+struct seq {
+	int fd, afd, mfd;
+	uint32_t ioas, ioas2, mock, dev, hwpt;
+	char *buf;
+	const char *step;	/* the call that failed */
+	int err;		/* its errno, 0 if none failed */
+	bool partial;		/* the doc says the failure leaves state */
+};
+
+static void stats(struct pvfio_test_stats *st)
+{
+	assert_ok(pvfio_test_stats(ctl, st));
+}
+
+static bool stats_equal(const struct pvfio_test_stats *a,
+			const struct pvfio_test_stats *b)
+{
+	return a->out_contexts == b->out_contexts &&
+	       a->out_objects == b->out_objects &&
+	       a->out_pinned_pages == b->out_pinned_pages &&
+	       a->out_accesses == b->out_accesses &&
+	       a->out_access_pins == b->out_access_pins;
+}
+
+/*
+ * One call of a sequence: on failure record it, and check that it left the
+ * module-wide state as it found it (STATS itself is never a failure point).
+ */
+#define STEP(q, name, expr)						\
+	do {								\
+		struct pvfio_test_stats _b, _a;				\
+		int _r;							\
+									\
+		stats(&_b);						\
+		_r = (expr);						\
+		if (_r) {						\
+			(q)->step = name;				\
+			(q)->err = -_r;					\
+			stats(&_a);					\
+			if (!(q)->partial && !stats_equal(&_a, &_b)) {	\
+				print_error("# %s failed with %d and left " \
+					    "state behind\n", name, _r); \
+				fail();					\
+			}						\
+			return;						\
+		}							\
+	} while (0)
+
+static int fd_or_errno(int fd)
+{
+	return fd < 0 ? -errno : 0;
+}
+
+static int copy(int fd, uint32_t dst, uint32_t src, uint64_t len,
+		uint64_t src_iova, uint64_t *dst_iova)
+{
+	struct pvfio_ioas_copy cmd = {
+		.size = sizeof(cmd), .dst_ioas_id = dst, .src_ioas_id = src,
+		.length = len, .src_iova = src_iova,
+		.flags = PVFIO_IOAS_MAP_WRITEABLE | PVFIO_IOAS_MAP_READABLE,
+	};
+	int ret = pvfio_ioctl(fd, PVFIO_IOAS_COPY, &cmd);
+
+	if (!ret)
+		*dst_iova = cmd.dst_iova;
+	return ret;
+}
+
+static int iova_ranges(int fd, uint32_t ioas)
+{
+	struct pvfio_iova_range r[4];
+	struct pvfio_ioas_iova_ranges cmd = {
+		.size = sizeof(cmd), .ioas_id = ioas, .num_iovas = 4,
+		.allowed_iovas = (uintptr_t)r,
+	};
+
+	return pvfio_ioctl(fd, PVFIO_IOAS_IOVA_RANGES, &cmd);
+}
+
+static int allow(int fd, uint32_t ioas)
+{
+	struct pvfio_iova_range r = { .start = 0x100000, .last = 0x7fffffff };
+	struct pvfio_ioas_allow_iovas cmd = {
+		.size = sizeof(cmd), .ioas_id = ioas, .num_iovas = 1,
+		.allowed_iovas = (uintptr_t)&r,
+	};
+
+	return pvfio_ioctl(fd, PVFIO_IOAS_ALLOW_IOVAS, &cmd);
+}
+
+/* IOAS: alloc, map, fixed map, copy, ranges, allowed IOVAs, unmap. */
+static void seq_ioas(struct seq *q)
+{
+	uint64_t iova, iova2, dst;
+
+	STEP(q, "open", fd_or_errno(q->fd = open(PVFIO_DEV, O_RDWR)));
+	STEP(q, "IOAS_ALLOC", pvfio_ioas_alloc(q->fd, &q->ioas));
+	STEP(q, "IOAS_ALLOC 2", pvfio_ioas_alloc(q->fd, &q->ioas2));
+	STEP(q, "ALLOW_IOVAS", allow(q->fd, q->ioas));
+	STEP(q, "MAP", pvfio_map(q->fd, q->ioas, q->buf, 4 * PAGE, &iova,
+				 RW));
+	iova2 = 0x400000;
+	STEP(q, "MAP fixed", pvfio_map(q->fd, q->ioas, q->buf + 4 * PAGE,
+				       4 * PAGE, &iova2, FIXED | RW));
+	STEP(q, "COPY", copy(q->fd, q->ioas2, q->ioas, 4 * PAGE, iova, &dst));
+	STEP(q, "IOVA_RANGES", iova_ranges(q->fd, q->ioas));
+	q->partial = true;
+	STEP(q, "UNMAP", pvfio_unmap(q->fd, q->ioas, iova, 4 * PAGE, NULL));
+	STEP(q, "UNMAP all", pvfio_unmap(q->fd, q->ioas2, 0, UINT64_MAX,
+					 NULL));
+	q->partial = false;
+	STEP(q, "DESTROY", pvfio_destroy(q->fd, q->ioas2));
+}
+
+/* The same through a mock domain, which the IOAS fills and empties. */
+static void seq_mock(struct seq *q)
+{
+	uint64_t iova, dst;
+
+	STEP(q, "open", fd_or_errno(q->fd = open(PVFIO_DEV, O_RDWR)));
+	STEP(q, "IOAS_ALLOC", pvfio_ioas_alloc(q->fd, &q->ioas));
+	STEP(q, "MAP before domain", pvfio_map(q->fd, q->ioas, q->buf,
+					       2 * PAGE, &iova, RW));
+	STEP(q, "MOCK_DEVICE", pvfio_mock_device(q->fd, q->ioas, &q->mock));
+	STEP(q, "MAP", pvfio_map(q->fd, q->ioas, q->buf + 2 * PAGE, 4 * PAGE,
+				 &iova, RW));
+	STEP(q, "IOAS_ALLOC 2", pvfio_ioas_alloc(q->fd, &q->ioas2));
+	STEP(q, "COPY", copy(q->fd, q->ioas2, q->ioas, 4 * PAGE, iova, &dst));
+	q->partial = true;
+	STEP(q, "UNMAP", pvfio_unmap(q->fd, q->ioas, iova, 4 * PAGE, NULL));
+	q->partial = false;
+	STEP(q, "DESTROY mock", pvfio_destroy(q->fd, q->mock));
+}
+
+static int map_file(int fd, uint32_t ioas, int mfd, uint64_t *iova)
+{
+	struct pvfio_ioas_map_file cmd = {
+		.size = sizeof(cmd), .ioas_id = ioas, .fd = mfd,
+		.length = 4 * PAGE,
+		.flags = PVFIO_IOAS_MAP_WRITEABLE | PVFIO_IOAS_MAP_READABLE,
+	};
+	int ret = pvfio_ioctl(fd, PVFIO_IOAS_MAP_FILE, &cmd);
+
+	if (!ret)
+		*iova = cmd.iova;
+	return ret;
+}
+
+/* MAP_FILE of a memfd, into an IOAS with a mock domain, and a COPY of it. */
+static void seq_map_file(struct seq *q)
+{
+	uint64_t iova, dst;
+
+	q->mfd = dup(memfd);
+	STEP(q, "open", fd_or_errno(q->fd = open(PVFIO_DEV, O_RDWR)));
+	STEP(q, "IOAS_ALLOC", pvfio_ioas_alloc(q->fd, &q->ioas));
+	STEP(q, "MOCK_DEVICE", pvfio_mock_device(q->fd, q->ioas, &q->mock));
+	STEP(q, "MAP_FILE", map_file(q->fd, q->ioas, q->mfd, &iova));
+	STEP(q, "IOAS_ALLOC 2", pvfio_ioas_alloc(q->fd, &q->ioas2));
+	STEP(q, "COPY", copy(q->fd, q->ioas2, q->ioas, 4 * PAGE, iova, &dst));
+	q->partial = true;
+	STEP(q, "UNMAP", pvfio_unmap(q->fd, q->ioas, 0, UINT64_MAX, NULL));
+}
+
+static int bind_edu(int fd, uint32_t *dev)
+{
+	struct pvfio_device_bind cmd = {
+		.size = sizeof(cmd), .pci_domain = edu.pci_domain,
+		.pci_bdf = edu.pci_bdf,
+	};
+	int ret = pvfio_ioctl(fd, PVFIO_DEVICE_BIND, &cmd);
+
+	if (!ret)
+		*dev = cmd.out_dev_id;
+	return ret;
+}
+
+static int dev_info(int fd, uint32_t dev)
+{
+	struct pvfio_iova_range r[8];
+	struct pvfio_device_info cmd = {
+		.size = sizeof(cmd), .dev_id = dev, .num_reserved = 8,
+		.reserved_regions = (uintptr_t)r,
+	};
+
+	return pvfio_ioctl(fd, PVFIO_DEVICE_INFO, &cmd);
+}
+
+static int attach(int fd, uint32_t dev, uint32_t pt)
+{
+	struct pvfio_device_attach cmd = {
+		.size = sizeof(cmd), .dev_id = dev, .pt_id = pt,
+	};
+
+	return pvfio_ioctl(fd, PVFIO_DEVICE_ATTACH, &cmd);
+}
+
+static int hwpt_alloc(int fd, uint32_t dev, uint32_t ioas, uint32_t *hwpt)
+{
+	struct pvfio_hwpt_alloc cmd = {
+		.size = sizeof(cmd), .dev_id = dev, .pt_id = ioas,
+	};
+	int ret = pvfio_ioctl(fd, PVFIO_HWPT_ALLOC, &cmd);
+
+	if (!ret)
+		*hwpt = cmd.out_hwpt_id;
+	return ret;
+}
+
+static int detach(int fd, uint32_t dev)
+{
+	struct pvfio_device_detach cmd = { .size = sizeof(cmd), .dev_id = dev };
+
+	return pvfio_ioctl(fd, PVFIO_DEVICE_DETACH, &cmd);
+}
+
+/* A real device: bind, info, attach (fill), explicit HWPT, replace, detach. */
+static void seq_device(struct seq *q)
+{
+	uint64_t iova = 0x1000000;
+
+	STEP(q, "open", fd_or_errno(q->fd = open(PVFIO_DEV, O_RDWR)));
+	STEP(q, "IOAS_ALLOC", pvfio_ioas_alloc(q->fd, &q->ioas));
+	STEP(q, "MAP", pvfio_map(q->fd, q->ioas, q->buf, 4 * PAGE, &iova,
+				 FIXED | RW));
+	STEP(q, "DEVICE_BIND", bind_edu(q->fd, &q->dev));
+	STEP(q, "DEVICE_INFO", dev_info(q->fd, q->dev));
+	q->partial = true;
+	STEP(q, "ATTACH", attach(q->fd, q->dev, q->ioas));
+	q->partial = false;
+	STEP(q, "IOAS_ALLOC 2", pvfio_ioas_alloc(q->fd, &q->ioas2));
+	STEP(q, "HWPT_ALLOC", hwpt_alloc(q->fd, q->dev, q->ioas2, &q->hwpt));
+	q->partial = true;
+	STEP(q, "ATTACH replace", attach(q->fd, q->dev, q->hwpt));
+	q->partial = false;
+	iova = 0x1000000;
+	STEP(q, "MAP attached", pvfio_map(q->fd, q->ioas2, q->buf, 2 * PAGE,
+					  &iova, FIXED | RW));
+	q->partial = true;
+	STEP(q, "ATTACH back", attach(q->fd, q->dev, q->ioas));
+	q->partial = false;
+	STEP(q, "DETACH", detach(q->fd, q->dev));
+	STEP(q, "DESTROY hwpt", pvfio_destroy(q->fd, q->hwpt));
+}
+
+/* An access: create, pin, RW both ways, unmap event, replace, detach. */
+static void seq_access(struct seq *q)
+{
+	struct pvfio_access_event ev[4];
+	uint64_t iova = 0x100000;
+	uint32_t pin;
+	char data[200];
+
+	memset(data, 0x5a, sizeof(data));
+	STEP(q, "open", fd_or_errno(q->fd = open(PVFIO_DEV, O_RDWR)));
+	STEP(q, "IOAS_ALLOC", pvfio_ioas_alloc(q->fd, &q->ioas));
+	STEP(q, "MAP", pvfio_map(q->fd, q->ioas, q->buf, 4 * PAGE, &iova,
+				 FIXED | RW));
+	STEP(q, "IOAS_ALLOC 2", pvfio_ioas_alloc(q->fd, &q->ioas2));
+	iova = 0x100000;
+	STEP(q, "MAP 2", pvfio_map(q->fd, q->ioas2, q->buf, 4 * PAGE, &iova,
+				   FIXED | RW));
+	q->afd = pvfio_access_create(q->fd, q->ioas, 0, 8);
+	STEP(q, "ACCESS_CREATE", q->afd < 0 ? q->afd : 0);
+	/* A pin whose reply cannot be copied out stays (documented). */
+	q->partial = true;
+	STEP(q, "PIN", pvfio_access_pin(q->afd, 0x100000, 2 * PAGE,
+					PVFIO_ACCESS_RW_WRITE, &pin));
+	q->partial = false;
+	STEP(q, "RW write", pvfio_access_rw(q->afd, 0x100000 + 100, data,
+					    sizeof(data), true));
+	STEP(q, "RW read", pvfio_access_rw(q->afd, 0x100000 + 100, data,
+					   sizeof(data), false));
+	STEP(q, "UNPIN", pvfio_access_unpin(q->afd, pin));
+	STEP(q, "PIN 2", pvfio_access_pin(q->afd, 0x101000, PAGE, 0, &pin));
+	/* The unmap revokes the pin: an event (or a loss) is queued. */
+	q->partial = true;
+	STEP(q, "UNMAP", pvfio_unmap(q->fd, q->ioas, 0, UINT64_MAX, NULL));
+	q->partial = false;
+	STEP(q, "read events", pvfio_access_events(q->afd, ev, 4) < 0 ?
+	     -EFAULT : 0);
+	STEP(q, "REPLACE", pvfio_access_set_ioas(q->afd, PVFIO_ACCESS_REPLACE,
+						 q->ioas2));
+	STEP(q, "DETACH", pvfio_ioctl(q->afd, PVFIO_ACCESS_DETACH,
+				      &(struct pvfio_access_detach){
+					      .size = sizeof(struct pvfio_access_detach) }));
+	STEP(q, "ATTACH", pvfio_access_set_ioas(q->afd, PVFIO_ACCESS_ATTACH,
+						q->ioas));
+}
+
+/* The errnos a failure point may surface as (uapi/pvfio.h, FAIL_NTH). */
+static bool documented(int err)
+{
+	return err == ENOMEM || err == EFAULT || err == EBADF ||
+	       err == EMFILE || err == ENOSPC;
+}
+
+static int fail_nth(uint32_t nth, uint64_t *reached, bool *fired)
+{
+	struct pvfio_test_cmd cmd = {
+		.size = sizeof(cmd), .op = PVFIO_TEST_OP_FAIL_NTH,
+		.fail_nth.nth = nth,
+	};
+	int ret = pvfio_ioctl(ctl, PVFIO_TEST, &cmd);
+
+	if (reached)
+		*reached = cmd.fail_nth.out_reached;
+	if (fired)
+		*fired = cmd.fail_nth.out_fired;
+	return ret;
+}
+
+static void seq_cleanup(struct seq *q)
+{
+	if (q->afd > 0)
+		close(q->afd);
+	if (q->fd >= 0)
+		close(q->fd);
+	if (q->mfd >= 0)
+		close(q->mfd);
+}
+
+/* Sweep one sequence; returns how many failure points it has. */
+static unsigned int sweep(const char *name, void (*fn)(struct seq *),
+			  char *buf)
+{
+	struct pvfio_test_stats base, now;
+	long long acq0, rel0;
+	uint64_t reached = 0;
+	unsigned int nth;
+	bool fired;
+
+	stats(&base);
+	acq0 = pvfio_vmstat("nr_foll_pin_acquired");
+	rel0 = pvfio_vmstat("nr_foll_pin_released");
+	for (nth = 1; nth < SWEEP_MAX; nth++) {
+		struct seq q = { .fd = -1, .afd = -1, .mfd = -1, .buf = buf };
+
+		assert_ok(fail_nth(nth, NULL, NULL));
+		fn(&q);
+		assert_ok(fail_nth(0, &reached, &fired));
+		if (q.err && !documented(q.err)) {
+			print_error("# %s: point %u: %s failed with errno %d\n",
+				    name, nth, q.step, q.err);
+			fail();
+		}
+		/* An uninjected run must pass. */
+		if (!fired && q.err) {
+			print_error("# %s: %s failed (%d) with nothing injected\n",
+				    name, q.step, q.err);
+			fail();
+		}
+		seq_cleanup(&q);
+		stats(&now);
+		if (!stats_equal(&now, &base)) {
+			print_error("# %s: point %u (%s): state left after close: %llu objects %llu pinned %llu accesses %llu access pins\n",
+				    name, nth, q.step ? q.step : "-",
+				    (unsigned long long)now.out_objects,
+				    (unsigned long long)now.out_pinned_pages,
+				    (unsigned long long)now.out_accesses,
+				    (unsigned long long)now.out_access_pins);
+			fail();
+		}
+		if (!fired)
+			break;
+	}
+	assert_true(nth < SWEEP_MAX);
+	assert_int_equal(pvfio_vmstat("nr_foll_pin_acquired") - acq0,
+			 pvfio_vmstat("nr_foll_pin_released") - rel0);
+	assert_int_equal(reached, nth - 1);
+	print_message("# fail-nth %s: %u failure points\n", name, nth - 1);
+	printf("PVFIO-FAILNTH %s points=%u\n", name, nth - 1);
+	return nth - 1;
+}
+
+static char *sweep_buf;
+
+#define SWEEP_TEST(seqname, needs_edu)					\
+	static void test_sweep_##seqname(void **state)			\
+	{								\
+		(void)state;						\
+		if (needs_edu && !have_edu)				\
+			fail_msg("no edu device to sweep with");	\
+		assert_true(sweep(#seqname, seq_##seqname,		\
+				  sweep_buf) > 0);			\
+	}
+
+SWEEP_TEST(ioas, false)
+SWEEP_TEST(mock, false)
+SWEEP_TEST(map_file, false)
+SWEEP_TEST(device, true)
+SWEEP_TEST(access, false)
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (pvfio_fixture_load("enable_test_ops=1"))
+		return -1;
+	have_edu = !edu_open(&edu);
+	sweep_buf = pvfio_alloc(NBUF * PAGE, PAGE);
+	ctl = pvfio_open();
+	memfd = memfd_create("pvfio-failnth", 0);
+	if (memfd < 0 || ftruncate(memfd, 4 * PAGE))
+		return -1;
+	return sweep_buf && ctl >= 0 ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	close(ctl);
+	close(memfd);
+	if (have_edu)
+		edu_close(&edu);
+	return pvfio_fixture_unload(true);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sweep_ioas),
+		cmocka_unit_test(test_sweep_mock),
+		cmocka_unit_test(test_sweep_map_file),
+		cmocka_unit_test(test_sweep_device),
+		cmocka_unit_test(test_sweep_access),
+	};
+
+	return cmocka_run_group_tests_name("failnth", tests, group_setup,
+					   group_teardown) ? 1 : 0;
+}
