@@ -20,9 +20,17 @@ is_cell "$cell" || die "unknown cell '$cell' (known: ${PVFIO_CELLS[*]})"
 kernel=$(cell_kernel "$cell") iommu=$(cell_iommu "$cell")
 load_kenv "$kernel"
 
-common=(-accel tcg -m 1024 -smp 2 -nographic -no-reboot -nic none
-        -kernel "$VMLINUZ" -initrd "$initrd")
+mem=1024
 append="iommu.strict=1 pvfio.iommu=$iommu panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1 hung_task_panic=1"
+if [[ $kernel == *dbg ]]; then
+    # KASAN's shadow and kmemleak's object pool need room; every report
+    # (KASAN, lockdep, atomic sleep, list/object debugging, kmemleak) is
+    # read from the console by check.sh.  The kernel has its own iommufd.
+    mem=2048
+    append="$append pvfio.debug_kernel=1 pvfio.kernel_iommufd=1 kasan.fault=report"
+fi
+common=(-accel tcg -m "$mem" -smp 2 -nographic -no-reboot -nic none
+        -kernel "$VMLINUZ" -initrd "$initrd")
 case $iommu in
     vtd)    qemu=qemu-system-x86_64
             args=(-cpu max -machine q35,kernel-irqchip=split -device intel-iommu,intremap=on,caching-mode=on)

@@ -65,6 +65,10 @@ for k in "${KERNELS[@]}"; do
 	if host_test host "build-$k-W1" bash "$PVFIO_VM_DIR/build-module.sh" "$k" "$TOP" "$OUT/ko/$k"; then :; fi
 	[[ -f $OUT/ko/$k/pvfio.ko ]] && KO_OK[$k]=1
 done
+host_test host static-sparse env PVFIO_OUT="$OUT" bash "$PVFIO_VM_DIR/static-check.sh" sparse "${KERNELS[@]}"
+host_test host static-W2 env PVFIO_OUT="$OUT" bash "$PVFIO_VM_DIR/static-check.sh" w2 "${KERNELS[@]}"
+host_test host static-checkpatch bash "$PVFIO_VM_DIR/static-check.sh" checkpatch
+host_test host static-kernel-doc bash "$PVFIO_VM_DIR/static-check.sh" kernel-doc
 
 for k in "${KERNELS[@]}"; do
 	case $k in 6.1|6.12) host_test host "dkms-$k" bash "$PVFIO_VM_DIR/dkms-check.sh" "$k" "$TOP" ;; esac
@@ -125,6 +129,13 @@ parse_cell() {
 		fi
 	elif grep -Eq 'WARNING: CPU|BUG: |Oops|Call Trace|general protection fault|Kernel panic|possible (circular|recursive) locking|UBSAN:|KASAN:' "$logf"; then
 		notes+=" kernel-splat"
+	fi
+	# The debug kernel's own reports, wherever they came from.
+	if grep -Eq 'WARNING: possible|WARNING: suspicious RCU|inconsistent lock state|BUG: sleeping function|BUG: KASAN|ODEBUG:|list_(add|del) corruption|INFO: task .* blocked' "$logf"; then
+		notes+=" debug-report"
+	fi
+	if grep -q '^PVFIO-KMEMLEAK unreferenced' "$logf"; then
+		notes+=" kmemleak"
 	fi
 	# Anything wrong with the cell beyond its test results counts once more.
 	if [[ -n ${notes// /} ]]; then

@@ -339,6 +339,57 @@ fetch_arm64-6.1_locked() {
 }
 fetch_arm64-6.1() { ( with_lock apt-arm64 fetch_arm64-6.1_locked ); }
 
+# The debug kernel: Debian's own linux-source-6.12 built with KASAN, lockdep,
+# kmemleak and fault injection (tests/vm/debug-kernel.config), plus an
+# in-kernel iommufd and vfio.  Rebuilt only when the source package version
+# or the config fragment changes; a build takes 15-25 minutes on 2 cores.
+DBG_PKGS=(linux-source-6.12 bc bison flex libelf-dev libssl-dev cpio xz-utils python3 rsync)
+fetch_6.12dbg_locked() {
+    ensure_host_pkgs "${DBG_PKGS[@]}"
+    local frag=$PVFIO_VM_DIR/debug-kernel.config
+    local srcver; srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+    local key; key="linux-source-6.12=$srcver config=$(sha256sum "$frag" | cut -c1-16)"
+    local dir; dir=$(kdir_of 6.12dbg)
+    local tree=$dir/linux root=$dir/root
+    if ! stamp_ok "$dir/build" "$key" || [[ ! -f $tree/arch/x86/boot/bzImage ]]; then
+        local tarball; tarball=$(ls /usr/src/linux-source-6.12.tar.* | head -n1)
+        log "6.12dbg: building Debian's linux-source-6.12 $srcver with the debug fragment (15-25 min)"
+        rm -rf "$tree" "$root" "$dir/build"
+        mkdir -p "$dir/build" "$tree"
+        tar -C "$tree" --strip-components=1 -xf "$tarball"
+        local start=$SECONDS
+        (
+            cd "$tree"
+            make -s x86_64_defconfig kvm_guest.config >"$dir/build/config.log" 2>&1
+            scripts/kconfig/merge_config.sh -m .config "$frag" >>"$dir/build/config.log" 2>&1
+            make -s olddefconfig >>"$dir/build/config.log" 2>&1
+            # Every option the fragment sets must have survived olddefconfig.
+            local line opt val got
+            while IFS= read -r line; do
+                [[ $line =~ ^(CONFIG_[A-Z0-9_]+)=(.*)$ ]] || continue
+                opt=${BASH_REMATCH[1]} val=${BASH_REMATCH[2]}
+                got=$(grep -E "^$opt=|^# $opt is not set" .config || true)
+                if [[ $val == n ]]; then
+                    [[ -z $got || $got == "# $opt is not set" ]] || die "6.12dbg: $opt=n did not stick ($got)"
+                else
+                    [[ $got == "$opt=$val" ]] || die "6.12dbg: $opt=$val did not stick (${got:-unset})"
+                fi
+            done <"$frag"
+            make -j"$(nproc)" LOCALVERSION=-pvfio-dbg bzImage modules >"$dir/build/build.log" 2>&1 \
+                || { tail -n 30 "$dir/build/build.log" >&2; die "6.12dbg: kernel build failed (log: $dir/build/build.log)"; }
+            make -s LOCALVERSION=-pvfio-dbg INSTALL_MOD_PATH="$root" modules_install >>"$dir/build/build.log" 2>&1
+        )
+        echo "$key" >"$dir/build/.pvfio-stamp"
+        log "6.12dbg: built in $((SECONDS - start)) s"
+    fi
+    local kver; kver=$(make -s -C "$tree" LOCALVERSION=-pvfio-dbg kernelrelease)
+    run_depmod "$root" "$kver"
+    write_env 6.12dbg KVER="$kver" ARCH=x86_64 VMLINUZ="$tree/arch/x86/boot/bzImage" KDIR="$tree" \
+        BUILD_MODE=host CHROOT= MODROOT="$root" SYSROOT= CC=gcc CROSS_COMPILE= \
+        USER_CFLAGS= USER_LDFLAGS=
+}
+fetch_6.12dbg() { fetch_6.12dbg_locked; }
+
 # ---------------------------------------------------------------- main
 
 kernels=("$@")

@@ -10,6 +10,13 @@ export CMOCKA_MESSAGE_OUTPUT=TAP
 export PATH=/pvfio:$PATH
 mkdir -p /tmp/results
 
+# The debug kernel: forget what kmemleak suspects of the boot itself, so
+# that the scan at the end reports only what the suites left behind.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	echo clear >/sys/kernel/debug/kmemleak
+fi
+
 # stat_refresh folds the per-CPU deltas in: without it the counters lag.
 vmstat() { echo 1 >/proc/sys/vm/stat_refresh; awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 acq0=$(vmstat nr_foll_pin_acquired)
@@ -38,6 +45,17 @@ fi
 acq1=$(vmstat nr_foll_pin_acquired)
 rel1=$(vmstat nr_foll_pin_released)
 
+# The debug kernel: whatever kmemleak finds after every suite ran and the
+# module was removed (two scans: kmemleak reports an object only once it
+# stayed unreferenced across a scan).
+leaks=""
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 1
+	echo scan >/sys/kernel/debug/kmemleak
+	leaks=$(cat /sys/kernel/debug/kmemleak)
+fi
+
 dmesg -n 1
 echo "PVFIO-RESULTS-BEGIN"
 for out in /tmp/results/*.out; do
@@ -53,6 +71,9 @@ if [ -e /tmp/bench.out ]; then
 	echo "PVFIO-BENCH-RC $(cat /tmp/bench.rc)"
 fi
 echo "PVFIO-PINS acquired=$((acq1 - acq0)) released=$((rel1 - rel0))"
+if [ -n "$leaks" ]; then
+	echo "$leaks" | sed 's/^/PVFIO-KMEMLEAK /'
+fi
 if [ -e /sys/module/pvfio ]; then
 	echo "PVFIO-MODULE loaded"
 else

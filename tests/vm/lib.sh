@@ -13,9 +13,9 @@ PVFIO_CACHE=${PVFIO_CACHE:-/var/cache/pvfio}
 # shellcheck disable=SC2034  # for the scripts that source this file
 PVFIO_VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-PVFIO_KERNELS=(6.1 6.12 7.2 arm64-6.1)
+PVFIO_KERNELS=(6.1 6.12 7.2 arm64-6.1 6.12dbg)
 PVFIO_CELLS=(6.1-vtd 6.1-amdvi 6.12-vtd 6.12-amdvi 6.12-virtio
-             7.2-vtd 7.2-amdvi 7.2-virtio arm64-6.1-smmuv3)
+             7.2-vtd 7.2-amdvi 7.2-virtio arm64-6.1-smmuv3 6.12dbg-vtd)
 
 export LC_ALL=C
 
