@@ -6,7 +6,9 @@
 # copies every produced *.ko to OUTDIR and the full log to OUTDIR/build.log.
 # SRCDIR itself is never written: the build runs on a copy (inside the sid
 # chroot for 7.2, cross-compiled for arm64-6.1).
-# Fails if the build fails or if the log has any "warning:" line.
+# Fails if the build fails or if the log has any "warning:" line, unless
+# PVFIO_BUILD_WARNINGS=allow (the W=2 gate: W=2 in the make args overrides
+# the W=1 given before them, and kernel headers warn at W=2).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -69,7 +71,7 @@ if ((rc)); then
     tail -n 40 "$buildlog" >&2 || true
     die "build failed for $kernel (rc=$rc); full log: $buildlog"
 fi
-if grep -qi 'warning:' "$buildlog"; then
+if [[ ${PVFIO_BUILD_WARNINGS:-} != allow ]] && grep -qi 'warning:' "$buildlog"; then
     grep -i 'warning:' "$buildlog" >&2
     die "build for $kernel has warnings (W=1 must be clean); full log: $buildlog"
 fi
