@@ -14,7 +14,11 @@
  *   x86-64 and Debian's arm64) is always -E2BIG, as for clone3() and
  *   openat2(): no command makes the kernel scan gigabytes of user memory
  *   for a zero tail.  Output fields (``out_*``) are written back only up
- *   to the size userspace passed.
+ *   to the size userspace passed.  If they cannot be written (EFAULT), the
+ *   command is undone, except for three whose effect cannot be taken back
+ *   once made: IOAS_UNMAP (the range is unmapped), DEVICE_ATTACH (the
+ *   device is attached) and ACCESS_PIN (the pin stays until the access fd
+ *   is closed).
  * - Fields are fixed width; user pointers are ``__aligned_u64``; padding is
  *   an explicit ``__reserved`` field that must be zero (-EOPNOTSUPP
  *   otherwise).  Unknown flag bits fail with -EOPNOTSUPP.
@@ -829,6 +833,7 @@ struct pvfio_test_memlimit {
  * @out_reached: failure points the thread reached since the previous
  *               PVFIO_TEST_OP_FAIL_NTH
  * @out_fired: 1 if a failure was injected since then, else 0
+ * @__reserved2: must be 0
  *
  * A failure point is every place pvfio can fail for a reason outside the
  * caller's arguments: each allocation, page pin, IOMMU map and attach, file

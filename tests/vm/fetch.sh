@@ -353,11 +353,20 @@ fetch_6.12dbg_locked() {
     local tree=$dir/linux root=$dir/root
     if ! stamp_ok "$dir/build" "$key" || [[ ! -f $tree/arch/x86/boot/bzImage ]]; then
         local tarball; tarball=$(ls /usr/src/linux-source-6.12.tar.* | head -n1)
-        log "6.12dbg: building Debian's linux-source-6.12 $srcver with the debug fragment (15-25 min)"
-        rm -rf "$tree" "$root" "$dir/build"
-        mkdir -p "$dir/build" "$tree"
-        tar -C "$tree" --strip-components=1 -xf "$tarball"
         local start=$SECONDS
+        # An interrupted build of the same source and fragment resumes
+        # (make is incremental); anything else starts from a fresh tree.
+        if [[ -f $tree/.pvfio-key && $(cat "$tree/.pvfio-key") == "$key" ]]; then
+            log "6.12dbg: resuming the build of $srcver"
+            rm -rf "$root"
+        else
+            log "6.12dbg: building Debian's linux-source-6.12 $srcver with the debug fragment (25-40 min)"
+            rm -rf "$tree" "$root" "$dir/build"
+            mkdir -p "$dir/build" "$tree"
+            tar -C "$tree" --strip-components=1 -xf "$tarball"
+            echo "$key" >"$tree/.pvfio-key"
+        fi
+        mkdir -p "$dir/build"
         (
             cd "$tree"
             make -s x86_64_defconfig kvm_guest.config >"$dir/build/config.log" 2>&1
