@@ -56,6 +56,8 @@ static int pvfio_domain_map(struct pvfio_domain *dom, unsigned long iova,
 {
 	if (dom->mock)
 		return pvfio_mock_map(dom->mock, iova, paddr, size, prot);
+	if (pvfio_fail_point())
+		return -ENOMEM;
 	return iommu_map(dom->domain, iova, paddr, size, prot,
 			 GFP_KERNEL_ACCOUNT);
 }
@@ -194,7 +196,7 @@ static int __pvfio_iopt_reserve(struct pvfio_iopt *iopt, unsigned long start,
 	/* Nothing may be mapped where a reservation goes. */
 	if (interval_tree_iter_first(&iopt->area_itree, start, last))
 		return -EEXIST;
-	res = kzalloc(sizeof(*res), GFP_KERNEL_ACCOUNT);
+	res = pvfio_kzalloc(sizeof(*res), GFP_KERNEL_ACCOUNT);
 	if (!res)
 		return -ENOMEM;
 	res->node.start = start;
@@ -268,7 +270,7 @@ static void pvfio_range_emit(struct pvfio_range_writer *w, unsigned long start,
 	struct pvfio_iova_range range = { .start = start, .last = last };
 
 	if (!w->ret && w->count < w->capacity &&
-	    copy_to_user(&w->uranges[w->count], &range, sizeof(range)))
+	    pvfio_copy_to_user(&w->uranges[w->count], &range, sizeof(range)))
 		w->ret = -EFAULT;
 	w->count++;
 }
@@ -445,7 +447,7 @@ static struct pvfio_area *pvfio_area_alloc(struct pvfio_pages *pages,
 {
 	struct pvfio_area *area;
 
-	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
+	area = pvfio_kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
 	if (!area)
 		return NULL;
 	area->pages = pages;
@@ -762,7 +764,7 @@ int pvfio_iopt_set_allowed(struct pvfio_iopt *iopt,
 			ret = -EINVAL;
 			goto out_free;
 		}
-		node = kzalloc(sizeof(*node), GFP_KERNEL_ACCOUNT);
+		node = pvfio_kzalloc(sizeof(*node), GFP_KERNEL_ACCOUNT);
 		if (!node) {
 			ret = -ENOMEM;
 			goto out_free;

@@ -225,7 +225,7 @@ int pvfio_ioas_map_file(struct pvfio_ucmd *ucmd)
 	ioas = pvfio_get_ioas(ucmd->ctx, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
-	file = fget(cmd->fd);
+	file = pvfio_fail_point() ? NULL : fget(cmd->fd);
 	if (!file) {
 		ret = -EBADF;
 		goto out_put;
@@ -339,7 +339,8 @@ int pvfio_ioas_allow_iovas(struct pvfio_ucmd *ucmd)
 		return PTR_ERR(ioas);
 
 	if (cmd->num_iovas) {
-		ranges = memdup_array_user(u64_to_user_ptr(cmd->allowed_iovas),
+		ranges = pvfio_fail_point() ? ERR_PTR(-ENOMEM) :
+			 memdup_array_user(u64_to_user_ptr(cmd->allowed_iovas),
 					   cmd->num_iovas, sizeof(*ranges));
 		if (IS_ERR(ranges)) {
 			ret = PTR_ERR(ranges);

@@ -76,8 +76,8 @@ static int pvfio_pages_grow(struct pvfio_pages *pages, unsigned long done,
 	struct page **array;
 
 	new_cap = min(max(new_cap, need), pages->npages);
-	array = kvmalloc_array(new_cap, sizeof(*array),
-			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	array = pvfio_kvmalloc_array(new_cap, sizeof(*array),
+				     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!array)
 		return -ENOMEM;
 	if (done)
@@ -117,6 +117,10 @@ static int pvfio_pages_pin(struct pvfio_pages *pages)
 			rc = pvfio_pages_grow(pages, done, done + batch, &cap);
 			if (rc)
 				break;
+		}
+		if (pvfio_fail_point()) {
+			rc = -ENOMEM;
+			break;
 		}
 		if (!remote) {
 			rc = pin_user_pages_fast(addr, batch, gup_flags,
@@ -188,7 +192,7 @@ struct pvfio_pages *pvfio_pages_create(unsigned long uptr,
 	if (npages > PVFIO_MAX_PAGES)
 		return ERR_PTR(-ENOMEM);
 
-	pages = kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	pages = pvfio_kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&pages->kref);
