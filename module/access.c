@@ -560,8 +560,8 @@ void pvfio_access_unpin_pages(struct pvfio_access *access, unsigned long iova,
 	struct interval_tree_node *node;
 	unsigned long last;
 
-	if (WARN_ON_ONCE(!length || check_add_overflow(iova, length - 1,
-							&last)))
+	if (WARN_ON_ONCE(!length ||
+			 check_add_overflow(iova, length - 1, &last)))
 		return;
 
 	mutex_lock(&access->lock);

@@ -31,7 +31,7 @@ struct pvfio_pci_dev {
 	struct kref kref;
 	struct pci_dev *pdev;
 	struct iommu_group *group;
-	struct mutex lock;
+	struct mutex lock;	/* protects the fields below */
 	struct pvfio_device *bound;
 	struct pvfio_hwpt *attached;
 	bool dead;

@@ -252,7 +252,7 @@ static int pvfio_destroy(struct pvfio_ucmd *ucmd)
 int pvfio_ucmd_respond(struct pvfio_ucmd *ucmd, size_t cmd_len)
 {
 	if (pvfio_copy_to_user(ucmd->ubuffer, ucmd->cmd,
-			 min_t(size_t, ucmd->user_size, cmd_len)))
+			       min_t(size_t, ucmd->user_size, cmd_len)))
 		return -EFAULT;
 	return 0;
 }

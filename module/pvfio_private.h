@@ -107,7 +107,7 @@ struct pvfio_ctx {
 	struct file *file;
 	struct xarray objects;
 	unsigned long test_memlimit;
-	struct mutex accesses_lock;
+	struct mutex accesses_lock;	/* protects @accesses */
 	struct list_head accesses;
 };
 
@@ -139,7 +139,7 @@ void pvfio_object_abort(struct pvfio_ctx *ctx, struct pvfio_object *obj);
 void pvfio_object_finalize(struct pvfio_ctx *ctx, struct pvfio_object *obj);
 int pvfio_object_remove(struct pvfio_ctx *ctx, u32 id);
 void pvfio_object_unhold_remove(struct pvfio_ctx *ctx,
-				 struct pvfio_object *obj);
+				struct pvfio_object *obj);
 struct pvfio_object *pvfio_object_get(struct pvfio_ctx *ctx, u32 id,
 				      enum pvfio_object_type type);
 
@@ -347,7 +347,7 @@ int pvfio_iopt_rw(struct pvfio_iopt *iopt, unsigned long iova, void *data,
 struct pvfio_ioas {
 	struct pvfio_object obj;
 	struct pvfio_iopt iopt;
-	struct mutex access_lock;
+	struct mutex access_lock;	/* protects @accesses */
 	struct xarray accesses;
 };
 
@@ -378,11 +378,11 @@ struct pvfio_access {
 	bool user;
 	bool warned;
 	struct list_head ctx_item;
-	struct mutex lock;
+	struct mutex lock;	/* @ioas, @ioas_index, @busy, pin creation */
 	struct pvfio_ioas *ioas;
 	u32 ioas_index;
 	bool busy;
-	spinlock_t pins_lock;
+	spinlock_t pins_lock;	/* protects @pins */
 	struct rb_root_cached pins;
 	atomic_t notifying;
 	wait_queue_head_t wq;
@@ -436,7 +436,7 @@ struct pvfio_hwpt {
 	struct pvfio_ioas *ioas;
 	struct pvfio_domain dom;
 	bool auto_domain;
-	struct mutex lock;
+	struct mutex lock;	/* protects @num_devices, group attachment */
 	unsigned int num_devices;
 };
 
@@ -543,6 +543,7 @@ pvfio_copy_from_user(void *to, const void __user *from, unsigned long n)
 {
 	return pvfio_fail_point() ? n : copy_from_user(to, from, n);
 }
+
 int pvfio_test_ioctl(struct pvfio_ucmd *ucmd);
 void pvfio_mock_device_destroy(struct pvfio_object *obj);
 int pvfio_mock_map(struct pvfio_mock_domain *mock, unsigned long iova,

@@ -61,7 +61,7 @@ struct pvfio_uaccess {
 	struct rw_semaphore rwsem;
 	struct pvfio_access *access;
 	bool dead;
-	struct mutex lock;
+	struct mutex lock;	/* pins, events, the unmap callback */
 	struct xarray pins;
 	struct list_head events;
 	unsigned int nr_events;

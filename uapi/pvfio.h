@@ -834,6 +834,7 @@ struct pvfio_test_memlimit {
  *               PVFIO_TEST_OP_FAIL_NTH
  * @out_fired: 1 if a failure was injected since then, else 0
  * @__reserved2: must be 0
+ * @__reserved2: must be 0
  *
  * A failure point is every place pvfio can fail for a reason outside the
  * caller's arguments: each allocation, page pin, IOMMU map and attach, file
