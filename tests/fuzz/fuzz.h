@@ -83,6 +83,7 @@ struct fz_acc {
 	unsigned int gen;	/* that context's generation then */
 	uint32_t ioas;		/* the IOAS it was last put on */
 	uint32_t pins[FZ_NPIN];
+	unsigned int pin_next;	/* ring index of @pins */
 };
 
 enum fz_buf_kind {
@@ -110,6 +111,7 @@ struct fz_config {
 	unsigned int seconds;
 	unsigned int threads;
 	unsigned int avoid;		/* enum fz_known bits */
+	char avoid_str[128];		/* as given, for the replay line */
 	bool seed_given;
 };
 
@@ -127,7 +129,7 @@ struct fz_thread {
 	unsigned char *cmd;	/* FZ_CMD_AREA zeroed bytes + guard page */
 	unsigned char *bigcmd;	/* one RW page + 4 GiB of read-only zeroes */
 	char *data;		/* FZ_DATA_LEN private bytes for RW/read */
-	uint64_t op_start_ns;	/* 0 when between ops */
+	uint64_t op_start_ns;	/* 0 when between calls */
 	int cur_op;
 	bool warned_stuck;
 	bool child;		/* running in a forked child */
@@ -174,6 +176,7 @@ struct fz_opstat {
 	uint64_t calls;
 	uint64_t ok;
 	uint64_t err[FZ_MAX_ERRNO];
+	uint64_t max_ns;	/* the slowest single call */
 };
 extern struct fz_opstat fz_stats[];
 
@@ -181,7 +184,7 @@ uint64_t fz_now_ns(void);
 /* Record an oracle failure (a few are printed, all counted). */
 void fz_fail(int oracle, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-enum { ORACLE_ERRNO, ORACLE_SIZE, ORACLE_NOPS };
+enum { ORACLE_ERRNO, ORACLE_SIZE, ORACLE_STUCK, ORACLE_NOPS };
 
 /*
  * One ioctl through the thread's command area: @len bytes of @cmd are the

@@ -166,6 +166,27 @@ static void fz_account(struct fz_thread *t, int ret)
 			fz_ops[t->cur_op].name, -ret, strerror(-ret));
 }
 
+/* The watchdog times single calls: a multi-call op may take long. */
+static int timed_ioctl(struct fz_thread *t, int fd, unsigned long nr, void *arg)
+{
+	uint64_t t0 = fz_now_ns(), dt, max;
+	int ret;
+
+	if (!t->child)
+		ST(t->op_start_ns, t0);
+	ret = ioctl(fd, nr, arg) ? -errno : 0;
+	dt = fz_now_ns() - t0;
+	if (!t->child) {
+		ST(t->op_start_ns, 0);
+		max = LD(fz_stats[t->cur_op].max_ns);
+		while (dt > max && !__atomic_compare_exchange_n(
+				&fz_stats[t->cur_op].max_ns, &max, dt, false,
+				__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			;
+	}
+	return ret;
+}
+
 void fz_count(struct fz_thread *t, int ret)
 {
 	fz_account(t, ret);
@@ -220,7 +241,7 @@ int fz_ioctl(struct fz_thread *t, int fd, unsigned long nr, void *cmd,
 	}
 	if (len >= 4)
 		memcpy(area, &size, 4);
-	ret = ioctl(fd, nr, area) ? -errno : 0;
+	ret = timed_ioctl(t, fd, nr, area);
 	memcpy(cmd, area, len);
 	memset(area, 0, len + 64);
 
@@ -335,6 +356,9 @@ static void config(int argc, char **argv)
 			     1000000000000ULL;
 	}
 	W.cfg.avoid = avoid ? parse_avoid(avoid) : 0;
+	if (avoid)
+		snprintf(W.cfg.avoid_str, sizeof(W.cfg.avoid_str), "%.*s",
+			 (int)strcspn(avoid, " \n"), avoid);
 }
 
 /* The matrix cell this guest most likely is, for the replay command. */
@@ -401,9 +425,7 @@ static void *fz_thread_main(void *arg)
 	    !pvfio_drop_cap(17 /* CAP_SYS_RAWIO */))
 		t->unpriv = true;
 	while (!LD(W.stop)) {
-		ST(t->op_start_ns, fz_now_ns());
 		fz_run_one(t);
-		ST(t->op_start_ns, 0);
 		if (fz_now_ns() >= W.deadline_ns)
 			break;
 	}
@@ -411,6 +433,9 @@ static void *fz_thread_main(void *arg)
 }
 
 static volatile int threads_done;
+/* After this the run is declared hung; moved on once the threads are in. */
+static uint64_t hang_deadline_ns;
+static const char *phase = "fuzzing";
 
 static void hang_exit(void)
 {
@@ -421,12 +446,12 @@ static void hang_exit(void)
 		uint64_t s = LD(threads[i].op_start_ns);
 
 		if (s)
-			printf("# thread %u still in op %s for %llu s\n", i,
+			printf("# thread %u still in an ioctl of op %s for %llu s\n", i,
 			       fz_ops[threads[i].cur_op].name,
 			       (unsigned long long)((fz_now_ns() - s) / 1000000000ULL));
 	}
-	printf("not ok 1 - fuzz: %u threads did not finish within %u s + %u s grace\n",
-	       W.cfg.threads, W.cfg.seconds, GRACE_S);
+	printf("not ok 1 - fuzz: hung while %s (%u threads, %u s + %u s grace)\n",
+	       phase, W.cfg.threads, W.cfg.seconds, GRACE_S);
 	print_replay();
 	kmsg("pvfio-fuzz: HANG, see the test output for the threads still running\n");
 	fflush(stdout);
@@ -452,12 +477,12 @@ static void *fz_watchdog(void *arg)
 				continue;
 			if (!t->warned_stuck) {
 				t->warned_stuck = true;
-				fz_fail(ORACLE_ERRNO, "# thread %u: op %s running for %d s, interrupting it\n",
+				fz_fail(ORACLE_STUCK, "# thread %u: an ioctl of op %s running for %d s, interrupting it\n",
 					i, fz_ops[t->cur_op].name, STUCK_S);
 			}
 			pthread_kill(t->th, SIGUSR1);
 		}
-		if (now >= W.deadline_ns + GRACE_S * 1000000000ULL)
+		if (now >= LD(hang_deadline_ns))
 			hang_exit();
 	}
 	return NULL;
@@ -561,9 +586,10 @@ static void print_opstats(void)
 				n += snprintf(errs + n, sizeof(errs) - n,
 					      " %s:%llu", strerrorname_np(e) ?: "?",
 					      (unsigned long long)st->err[e]);
-		printf("# %-14s calls %8llu ok %8llu%s\n", fz_ops[i].name,
-		       (unsigned long long)st->calls,
-		       (unsigned long long)st->ok, errs);
+		printf("# %-14s calls %8llu ok %8llu max %5llu ms%s\n",
+		       fz_ops[i].name, (unsigned long long)st->calls,
+		       (unsigned long long)st->ok,
+		       (unsigned long long)(st->max_ns / 1000000), errs);
 	}
 }
 
@@ -584,8 +610,7 @@ int main(int argc, char **argv)
 	snprintf(replay, sizeof(replay),
 		 "make fuzz SECONDS=%u SEED=%llu THREADS=%u%s%s CELLS=%s (in a guest: test_fuzz --seconds %u --seed %llu --threads %u)",
 		 W.cfg.seconds, (unsigned long long)W.cfg.seed, W.cfg.threads,
-		 W.cfg.avoid ? " AVOID=" : "",
-		 W.cfg.avoid ? (W.cfg.avoid == ~0u ? "known" : "(see --avoid)") : "",
+		 W.cfg.avoid ? " AVOID=" : "", W.cfg.avoid ? W.cfg.avoid_str : "",
 		 cell, W.cfg.seconds, (unsigned long long)W.cfg.seed,
 		 W.cfg.threads);
 	printf("# pvfio fuzz: seed=%llu%s seconds=%u threads=%u avoid=0x%x\n",
@@ -633,6 +658,7 @@ int main(int argc, char **argv)
 
 	start_ns = fz_now_ns();
 	W.deadline_ns = start_ns + W.cfg.seconds * 1000000000ULL;
+	hang_deadline_ns = W.deadline_ns + GRACE_S * 1000000000ULL;
 	for (i = 0; i < W.cfg.threads; i++) {
 		struct fz_thread *t = &threads[i];
 
@@ -664,10 +690,10 @@ int main(int argc, char **argv)
 	for (i = 0; i < W.cfg.threads; i++)
 		pthread_join(threads[i].th, NULL);
 	elapsed_ns = fz_now_ns() - start_ns;
-	/* Children exit on their own (alarm), the watchdog still guards. */
+	/* The watchdog guards the rest too: children, closing, unloading. */
+	ST(phase, "reaping children, closing fds, unloading");
+	ST(hang_deadline_ns, fz_now_ns() + 120 * 1000000000ULL);
 	hung_children = reap_children();
-	ST(threads_done, 1);
-	pthread_join(wd, NULL);
 
 	for (i = 0; i < W.cfg.threads; i++)
 		total += threads[i].calls;
@@ -692,10 +718,16 @@ int main(int argc, char **argv)
 	unloaded = pvfio_kmod_remove("pvfio");
 	acq1 = pvfio_vmstat("nr_foll_pin_acquired");
 	rel1 = pvfio_vmstat("nr_foll_pin_released");
+	ST(threads_done, 1);
+	pthread_join(wd, NULL);
 
-	printf("1..7\n");
+	printf("1..8\n");
 	printf("ok %d - fuzz: %u threads ran %.1f s and stopped within the grace period\n",
 	       ++n, W.cfg.threads, secs);
+	failed += !!oracle_fails[ORACLE_STUCK];
+	printf("%sok %d - fuzz: no single ioctl took %d s or more (%llu did)\n",
+	       oracle_fails[ORACLE_STUCK] ? "not " : "", ++n, STUCK_S,
+	       (unsigned long long)oracle_fails[ORACLE_STUCK]);
 	failed += !!oracle_fails[ORACLE_ERRNO];
 	printf("%sok %d - fuzz: every errno is one the ABI documents (%llu not)\n",
 	       oracle_fails[ORACLE_ERRNO] ? "not " : "", ++n,
