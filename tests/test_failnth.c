@@ -8,8 +8,15 @@
  * everything is back to zero and every page pin was given back.
  *
  * Where the reply of a command that already took effect cannot be copied
- * out (UNMAP, DEVICE_ATTACH, ACCESS_PIN: EFAULT, as uapi/pvfio.h says), the
- * command's effect stays; those steps are marked partial.
+ * out (EFAULT), MAP, MAP_FILE, COPY, UNMAP, DEVICE_ATTACH and ACCESS_PIN
+ * keep their effect, as in iommufd (uapi/pvfio.h); those steps are
+ * STEP_KEEP.
+ *
+ * On the debug kernel (pvfio.debug_kernel=1) every sequence is swept a
+ * second time with the kernel's own fail-nth (/proc/thread-self/fail-nth,
+ * through failslab, fail_page_alloc and fail_usercopy): then every
+ * allocation and user copy of the kernel on the way fails in turn too,
+ * pvfio's own and the IOMMU driver's, and glibc's system calls as well.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -28,6 +35,9 @@ static struct edu edu;
 static bool have_edu;
 static int ctl = -1;		/* arms PVFIO_TEST_OP_FAIL_NTH, reads stats */
 static int memfd = -1;		/* MAP_FILE's file, made before any sweep */
+static bool debug_kernel;	/* also sweep with the kernel's fail-nth */
+static bool kernel_sweep;	/* that sweep runs: no STATS between steps */
+static int kfd = -1;		/* /proc/thread-self/fail-nth */
 
 /* What one run of a sequence made, for the cleanup. */
 struct seq {
@@ -36,7 +46,6 @@ struct seq {
 	char *buf;
 	const char *step;	/* the call that failed */
 	int err;		/* its errno, 0 if none failed */
-	bool partial;		/* the doc says the failure leaves state */
 };
 
 static void stats(struct pvfio_test_stats *st)
@@ -58,18 +67,22 @@ static bool stats_equal(const struct pvfio_test_stats *a,
  * One call of a sequence: on failure record it, and check that it left the
  * module-wide state as it found it (STATS itself is never a failure point).
  */
-#define STEP(q, name, expr)						\
+#define __STEP(q, name, keep, expr)					\
 	do {								\
 		struct pvfio_test_stats _b, _a;				\
 		int _r;							\
 									\
-		stats(&_b);						\
+		if (!kernel_sweep)					\
+			stats(&_b);					\
 		_r = (expr);						\
 		if (_r) {						\
 			(q)->step = name;				\
 			(q)->err = -_r;					\
+			if (kernel_sweep)				\
+				return;					\
 			stats(&_a);					\
-			if (!(q)->partial && !stats_equal(&_a, &_b)) {	\
+			if (!((keep) && _r == -EFAULT) &&		\
+			    !stats_equal(&_a, &_b)) {			\
 				print_error("# %s failed with %d and left " \
 					    "state behind\n", name, _r); \
 				fail();					\
@@ -77,6 +90,9 @@ static bool stats_equal(const struct pvfio_test_stats *a,
 			return;						\
 		}							\
 	} while (0)
+#define STEP(q, name, expr) __STEP(q, name, false, expr)
+/* A command whose effect stays when its reply cannot be copied out. */
+#define STEP_KEEP(q, name, expr) __STEP(q, name, true, expr)
 
 static int fd_or_errno(int fd)
 {
@@ -129,18 +145,16 @@ static void seq_ioas(struct seq *q)
 	STEP(q, "IOAS_ALLOC", pvfio_ioas_alloc(q->fd, &q->ioas));
 	STEP(q, "IOAS_ALLOC 2", pvfio_ioas_alloc(q->fd, &q->ioas2));
 	STEP(q, "ALLOW_IOVAS", allow(q->fd, q->ioas));
-	STEP(q, "MAP", pvfio_map(q->fd, q->ioas, q->buf, 4 * PAGE, &iova,
+	STEP_KEEP(q, "MAP", pvfio_map(q->fd, q->ioas, q->buf, 4 * PAGE, &iova,
 				 RW));
 	iova2 = 0x400000;
-	STEP(q, "MAP fixed", pvfio_map(q->fd, q->ioas, q->buf + 4 * PAGE,
+	STEP_KEEP(q, "MAP fixed", pvfio_map(q->fd, q->ioas, q->buf + 4 * PAGE,
 				       4 * PAGE, &iova2, FIXED | RW));
-	STEP(q, "COPY", copy(q->fd, q->ioas2, q->ioas, 4 * PAGE, iova, &dst));
+	STEP_KEEP(q, "COPY", copy(q->fd, q->ioas2, q->ioas, 4 * PAGE, iova, &dst));
 	STEP(q, "IOVA_RANGES", iova_ranges(q->fd, q->ioas));
-	q->partial = true;
-	STEP(q, "UNMAP", pvfio_unmap(q->fd, q->ioas, iova, 4 * PAGE, NULL));
-	STEP(q, "UNMAP all", pvfio_unmap(q->fd, q->ioas2, 0, UINT64_MAX,
+	STEP_KEEP(q, "UNMAP", pvfio_unmap(q->fd, q->ioas, iova, 4 * PAGE, NULL));
+	STEP_KEEP(q, "UNMAP all", pvfio_unmap(q->fd, q->ioas2, 0, UINT64_MAX,
 					 NULL));
-	q->partial = false;
 	STEP(q, "DESTROY", pvfio_destroy(q->fd, q->ioas2));
 }
 
@@ -151,16 +165,14 @@ static void seq_mock(struct seq *q)
 
 	STEP(q, "open", fd_or_errno(q->fd = open(PVFIO_DEV, O_RDWR)));
 	STEP(q, "IOAS_ALLOC", pvfio_ioas_alloc(q->fd, &q->ioas));
-	STEP(q, "MAP before domain", pvfio_map(q->fd, q->ioas, q->buf,
+	STEP_KEEP(q, "MAP before domain", pvfio_map(q->fd, q->ioas, q->buf,
 					       2 * PAGE, &iova, RW));
 	STEP(q, "MOCK_DEVICE", pvfio_mock_device(q->fd, q->ioas, &q->mock));
-	STEP(q, "MAP", pvfio_map(q->fd, q->ioas, q->buf + 2 * PAGE, 4 * PAGE,
+	STEP_KEEP(q, "MAP", pvfio_map(q->fd, q->ioas, q->buf + 2 * PAGE, 4 * PAGE,
 				 &iova, RW));
 	STEP(q, "IOAS_ALLOC 2", pvfio_ioas_alloc(q->fd, &q->ioas2));
-	STEP(q, "COPY", copy(q->fd, q->ioas2, q->ioas, 4 * PAGE, iova, &dst));
-	q->partial = true;
-	STEP(q, "UNMAP", pvfio_unmap(q->fd, q->ioas, iova, 4 * PAGE, NULL));
-	q->partial = false;
+	STEP_KEEP(q, "COPY", copy(q->fd, q->ioas2, q->ioas, 4 * PAGE, iova, &dst));
+	STEP_KEEP(q, "UNMAP", pvfio_unmap(q->fd, q->ioas, iova, 4 * PAGE, NULL));
 	STEP(q, "DESTROY mock", pvfio_destroy(q->fd, q->mock));
 }
 
@@ -187,11 +199,10 @@ static void seq_map_file(struct seq *q)
 	STEP(q, "open", fd_or_errno(q->fd = open(PVFIO_DEV, O_RDWR)));
 	STEP(q, "IOAS_ALLOC", pvfio_ioas_alloc(q->fd, &q->ioas));
 	STEP(q, "MOCK_DEVICE", pvfio_mock_device(q->fd, q->ioas, &q->mock));
-	STEP(q, "MAP_FILE", map_file(q->fd, q->ioas, q->mfd, &iova));
+	STEP_KEEP(q, "MAP_FILE", map_file(q->fd, q->ioas, q->mfd, &iova));
 	STEP(q, "IOAS_ALLOC 2", pvfio_ioas_alloc(q->fd, &q->ioas2));
-	STEP(q, "COPY", copy(q->fd, q->ioas2, q->ioas, 4 * PAGE, iova, &dst));
-	q->partial = true;
-	STEP(q, "UNMAP", pvfio_unmap(q->fd, q->ioas, 0, UINT64_MAX, NULL));
+	STEP_KEEP(q, "COPY", copy(q->fd, q->ioas2, q->ioas, 4 * PAGE, iova, &dst));
+	STEP_KEEP(q, "UNMAP", pvfio_unmap(q->fd, q->ioas, 0, UINT64_MAX, NULL));
 }
 
 static int bind_edu(int fd, uint32_t *dev)
@@ -253,24 +264,18 @@ static void seq_device(struct seq *q)
 
 	STEP(q, "open", fd_or_errno(q->fd = open(PVFIO_DEV, O_RDWR)));
 	STEP(q, "IOAS_ALLOC", pvfio_ioas_alloc(q->fd, &q->ioas));
-	STEP(q, "MAP", pvfio_map(q->fd, q->ioas, q->buf, 4 * PAGE, &iova,
+	STEP_KEEP(q, "MAP", pvfio_map(q->fd, q->ioas, q->buf, 4 * PAGE, &iova,
 				 FIXED | RW));
 	STEP(q, "DEVICE_BIND", bind_edu(q->fd, &q->dev));
 	STEP(q, "DEVICE_INFO", dev_info(q->fd, q->dev));
-	q->partial = true;
-	STEP(q, "ATTACH", attach(q->fd, q->dev, q->ioas));
-	q->partial = false;
+	STEP_KEEP(q, "ATTACH", attach(q->fd, q->dev, q->ioas));
 	STEP(q, "IOAS_ALLOC 2", pvfio_ioas_alloc(q->fd, &q->ioas2));
 	STEP(q, "HWPT_ALLOC", hwpt_alloc(q->fd, q->dev, q->ioas2, &q->hwpt));
-	q->partial = true;
-	STEP(q, "ATTACH replace", attach(q->fd, q->dev, q->hwpt));
-	q->partial = false;
+	STEP_KEEP(q, "ATTACH replace", attach(q->fd, q->dev, q->hwpt));
 	iova = 0x1000000;
-	STEP(q, "MAP attached", pvfio_map(q->fd, q->ioas2, q->buf, 2 * PAGE,
+	STEP_KEEP(q, "MAP attached", pvfio_map(q->fd, q->ioas2, q->buf, 2 * PAGE,
 					  &iova, FIXED | RW));
-	q->partial = true;
-	STEP(q, "ATTACH back", attach(q->fd, q->dev, q->ioas));
-	q->partial = false;
+	STEP_KEEP(q, "ATTACH back", attach(q->fd, q->dev, q->ioas));
 	STEP(q, "DETACH", detach(q->fd, q->dev));
 	STEP(q, "DESTROY hwpt", pvfio_destroy(q->fd, q->hwpt));
 }
@@ -286,29 +291,25 @@ static void seq_access(struct seq *q)
 	memset(data, 0x5a, sizeof(data));
 	STEP(q, "open", fd_or_errno(q->fd = open(PVFIO_DEV, O_RDWR)));
 	STEP(q, "IOAS_ALLOC", pvfio_ioas_alloc(q->fd, &q->ioas));
-	STEP(q, "MAP", pvfio_map(q->fd, q->ioas, q->buf, 4 * PAGE, &iova,
+	STEP_KEEP(q, "MAP", pvfio_map(q->fd, q->ioas, q->buf, 4 * PAGE, &iova,
 				 FIXED | RW));
 	STEP(q, "IOAS_ALLOC 2", pvfio_ioas_alloc(q->fd, &q->ioas2));
 	iova = 0x100000;
-	STEP(q, "MAP 2", pvfio_map(q->fd, q->ioas2, q->buf, 4 * PAGE, &iova,
+	STEP_KEEP(q, "MAP 2", pvfio_map(q->fd, q->ioas2, q->buf, 4 * PAGE, &iova,
 				   FIXED | RW));
 	q->afd = pvfio_access_create(q->fd, q->ioas, 0, 8);
 	STEP(q, "ACCESS_CREATE", q->afd < 0 ? q->afd : 0);
 	/* A pin whose reply cannot be copied out stays (documented). */
-	q->partial = true;
-	STEP(q, "PIN", pvfio_access_pin(q->afd, 0x100000, 2 * PAGE,
+	STEP_KEEP(q, "PIN", pvfio_access_pin(q->afd, 0x100000, 2 * PAGE,
 					PVFIO_ACCESS_RW_WRITE, &pin));
-	q->partial = false;
 	STEP(q, "RW write", pvfio_access_rw(q->afd, 0x100000 + 100, data,
 					    sizeof(data), true));
 	STEP(q, "RW read", pvfio_access_rw(q->afd, 0x100000 + 100, data,
 					   sizeof(data), false));
 	STEP(q, "UNPIN", pvfio_access_unpin(q->afd, pin));
-	STEP(q, "PIN 2", pvfio_access_pin(q->afd, 0x101000, PAGE, 0, &pin));
+	STEP_KEEP(q, "PIN 2", pvfio_access_pin(q->afd, 0x101000, PAGE, 0, &pin));
 	/* The unmap revokes the pin: an event (or a loss) is queued. */
-	q->partial = true;
-	STEP(q, "UNMAP", pvfio_unmap(q->fd, q->ioas, 0, UINT64_MAX, NULL));
-	q->partial = false;
+	STEP_KEEP(q, "UNMAP", pvfio_unmap(q->fd, q->ioas, 0, UINT64_MAX, NULL));
 	STEP(q, "read events", pvfio_access_events(q->afd, ev, 4) < 0 ?
 	     -EFAULT : 0);
 	STEP(q, "REPLACE", pvfio_access_set_ioas(q->afd, PVFIO_ACCESS_REPLACE,
@@ -342,6 +343,36 @@ static int fail_nth(uint32_t nth, uint64_t *reached, bool *fired)
 	return ret;
 }
 
+/*
+ * The kernel's fail-nth of this thread: arm the @nth fault-injection site
+ * from now on, or (@nth 0) learn whether it fired and disarm.  The read
+ * and write are injection sites themselves: a read that fails means the
+ * read was the @nth site, so the sequence ran untouched.
+ */
+static void kernel_fail_nth(unsigned int nth, bool *fired, bool *untouched)
+{
+	char buf[16];
+	ssize_t n;
+
+	if (nth) {
+		n = snprintf(buf, sizeof(buf), "%u", nth);
+		assert_int_equal(pwrite(kfd, buf, n, 0), n);
+		return;
+	}
+	*untouched = false;
+	n = pread(kfd, buf, sizeof(buf) - 1, 0);
+	if (n < 0) {
+		*fired = true;
+		*untouched = true;
+		return;
+	}
+	buf[n] = 0;
+	*fired = atoi(buf) == 0;
+	/* Disarm; a failing write was the injection itself: disarmed too. */
+	if (!*fired && pwrite(kfd, "0", 1, 0) != 1)
+		*untouched = true;
+}
+
 static void seq_cleanup(struct seq *q)
 {
 	if (q->afd > 0)
@@ -354,8 +385,9 @@ static void seq_cleanup(struct seq *q)
 
 /* Sweep one sequence; returns how many failure points it has. */
 static unsigned int sweep(const char *name, void (*fn)(struct seq *),
-			  char *buf)
+			  char *buf, bool kernel)
 {
+	bool untouched = false;
 	struct pvfio_test_stats base, now;
 	long long acq0, rel0;
 	uint64_t reached = 0;
@@ -368,16 +400,24 @@ static unsigned int sweep(const char *name, void (*fn)(struct seq *),
 	for (nth = 1; nth < SWEEP_MAX; nth++) {
 		struct seq q = { .fd = -1, .afd = -1, .mfd = -1, .buf = buf };
 
-		assert_ok(fail_nth(nth, NULL, NULL));
+		kernel_sweep = kernel;
+		if (kernel)
+			kernel_fail_nth(nth, NULL, NULL);
+		else
+			assert_ok(fail_nth(nth, NULL, NULL));
 		fn(&q);
-		assert_ok(fail_nth(0, &reached, &fired));
+		if (kernel)
+			kernel_fail_nth(0, &fired, &untouched);
+		else
+			assert_ok(fail_nth(0, &reached, &fired));
+		kernel_sweep = false;
 		if (q.err && !documented(q.err)) {
 			print_error("# %s: point %u: %s failed with errno %d\n",
 				    name, nth, q.step, q.err);
 			fail();
 		}
 		/* An uninjected run must pass. */
-		if (!fired && q.err) {
+		if ((!fired || untouched) && q.err) {
 			print_error("# %s: %s failed (%d) with nothing injected\n",
 				    name, q.step, q.err);
 			fail();
@@ -393,15 +433,18 @@ static unsigned int sweep(const char *name, void (*fn)(struct seq *),
 				    (unsigned long long)now.out_access_pins);
 			fail();
 		}
-		if (!fired)
+		if (!fired || untouched)
 			break;
 	}
 	assert_true(nth < SWEEP_MAX);
 	assert_int_equal(pvfio_vmstat("nr_foll_pin_acquired") - acq0,
 			 pvfio_vmstat("nr_foll_pin_released") - rel0);
-	assert_int_equal(reached, nth - 1);
-	print_message("# fail-nth %s: %u failure points\n", name, nth - 1);
-	printf("PVFIO-FAILNTH %s points=%u\n", name, nth - 1);
+	if (!kernel)
+		assert_int_equal(reached, nth - 1);
+	print_message("# fail-nth %s %s: %u failure points\n",
+		      kernel ? "kernel" : "pvfio", name, nth - 1);
+	printf("PVFIO-FAILNTH %s %s points=%u\n", kernel ? "kernel" : "pvfio",
+	       name, nth - 1);
 	return nth - 1;
 }
 
@@ -414,7 +457,10 @@ static char *sweep_buf;
 		if (needs_edu && !have_edu)				\
 			fail_msg("no edu device to sweep with");	\
 		assert_true(sweep(#seqname, seq_##seqname,		\
-				  sweep_buf) > 0);			\
+				  sweep_buf, false) > 0);		\
+		if (debug_kernel)					\
+			assert_true(sweep(#seqname, seq_##seqname,	\
+					  sweep_buf, true) > 0);	\
 	}
 
 SWEEP_TEST(ioas, false)
@@ -423,9 +469,64 @@ SWEEP_TEST(map_file, false)
 SWEEP_TEST(device, true)
 SWEEP_TEST(access, false)
 
+static bool cmdline_has(const char *word)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/cmdline", "r");
+	bool found = false;
+
+	if (f && fgets(line, sizeof(line), f))
+		found = strstr(line, word) != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Write @val to a debugfs knob of the kernel's fault injection. */
+static int knob(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * fail-nth goes through each mechanism's filters first: let failslab and
+ * fail_page_alloc fail sleeping allocations of any order too, and keep
+ * every injection quiet (a stack dump per injection would read as a splat).
+ */
+static int kernel_fail_nth_setup(void)
+{
+	static const char *const knobs[][2] = {
+		{ "/sys/kernel/debug/failslab/ignore-gfp-wait", "N" },
+		{ "/sys/kernel/debug/failslab/verbose", "0" },
+		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N" },
+		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", "N" },
+		{ "/sys/kernel/debug/fail_page_alloc/min-order", "0" },
+		{ "/sys/kernel/debug/fail_page_alloc/verbose", "0" },
+		{ "/sys/kernel/debug/fail_usercopy/verbose", "0" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
+		if (knob(knobs[i][0], knobs[i][1])) {
+			fprintf(stderr, "# cannot set %s\n", knobs[i][0]);
+			return -1;
+		}
+	kfd = open("/proc/thread-self/fail-nth", O_RDWR);
+	return kfd < 0 ? -1 : 0;
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
+	debug_kernel = cmdline_has("pvfio.debug_kernel=1");
+	if (debug_kernel && kernel_fail_nth_setup())
+		return -1;
 	if (pvfio_fixture_load("enable_test_ops=1"))
 		return -1;
 	have_edu = !edu_open(&edu);

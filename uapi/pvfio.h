@@ -14,11 +14,12 @@
  *   x86-64 and Debian's arm64) is always -E2BIG, as for clone3() and
  *   openat2(): no command makes the kernel scan gigabytes of user memory
  *   for a zero tail.  Output fields (``out_*``) are written back only up
- *   to the size userspace passed.  If they cannot be written (EFAULT), the
- *   command is undone, except for three whose effect cannot be taken back
- *   once made: IOAS_UNMAP (the range is unmapped), DEVICE_ATTACH (the
- *   device is attached) and ACCESS_PIN (the pin stays until the access fd
- *   is closed).
+ *   to the size userspace passed.  If they cannot be written (EFAULT), a
+ *   command that creates an object is undone; one that changes existing
+ *   state keeps its effect, as in iommufd: IOAS_MAP, IOAS_MAP_FILE and
+ *   IOAS_COPY leave the mapping (UNMAP of everything or DESTROY removes
+ *   it), IOAS_UNMAP has unmapped, DEVICE_ATTACH has attached, and
+ *   ACCESS_PIN's pin stays until the access fd is closed.
  * - Fields are fixed width; user pointers are ``__aligned_u64``; padding is
  *   an explicit ``__reserved`` field that must be zero (-EOPNOTSUPP
  *   otherwise).  Unknown flag bits fail with -EOPNOTSUPP.
