@@ -69,7 +69,7 @@ static uint64_t start_ns;
 static char replay[512];
 
 #define GRACE_S 40		/* after the deadline, before a hang is declared */
-#define STUCK_S 20		/* one op this long: interrupt it, say so */
+#define STUCK_S 30		/* one ioctl this long: interrupt it, say so */
 
 /* ------------------------------------------------------------- the PRNG */
 

@@ -696,7 +696,10 @@ static void op_acc_create(struct fz_thread *t)
 	ST(W.acc[ai].gen, LD(W.ctx[ci].gen));
 	ST(W.acc[ai].ioas, c.ioas_id);
 	memset(W.acc[ai].pins, 0, sizeof(W.acc[ai].pins));
-	ST(W.acc[ai].fd, c.out_fd);
+	/* Another create may have filled the slot meanwhile. */
+	old = XCHG(W.acc[ai].fd, c.out_fd);
+	if (old >= 0)
+		close(old);
 }
 
 static void op_acc_pin(struct fz_thread *t)
