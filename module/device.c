@@ -468,7 +468,7 @@ static int pvfio_device_get_pt(struct pvfio_ucmd *ucmd,
 int pvfio_device_attach(struct pvfio_ucmd *ucmd)
 {
 	struct pvfio_device_attach *cmd = ucmd->cmd;
-	struct pvfio_hwpt *hwpt, *old, *drop = NULL;
+	struct pvfio_hwpt *hwpt = NULL, *old, *drop = NULL;
 	struct pvfio_pci_dev *pvdev;
 	struct pvfio_device *idev;
 	struct pvfio_object *pt;
