@@ -514,6 +514,62 @@ static void test_dev_mode(void **state)
 	assert_int_not_equal(pvfio_fixture_load("dev_mode=04666"), 0);
 }
 
+/*
+ * pvfio beside the kernel's own iommufd and vfio (the debug cell's kernel
+ * has both built in; pvfio.kernel_iommufd=1 says so): each keeps its own
+ * node and both work at once.  On the stock kernels, which have neither
+ * iommufd nor a reason for pvfio to make one, no /dev/iommu exists: pvfio
+ * never creates a node named iommu.
+ */
+#define KERNEL_IOMMUFD_TYPE ';'
+#define KERNEL_IOMMU_IOAS_ALLOC _IO(KERNEL_IOMMUFD_TYPE, 0x81)
+
+struct kernel_iommu_ioas_alloc {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t out_ioas_id;
+};
+
+static bool cmdline_has(const char *word)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/cmdline", "r");
+	bool found = false;
+
+	if (f && fgets(line, sizeof(line), f))
+		found = strstr(line, word) != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static void test_beside_kernel_iommufd(void **state)
+{
+	struct core_state *s = *state;
+	struct kernel_iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	struct stat st;
+	uint32_t ioas;
+	int ifd, vfd;
+
+	if (!cmdline_has("pvfio.kernel_iommufd=1")) {
+		assert_int_equal(stat("/dev/iommu", &st), -1);
+		assert_int_equal(errno, ENOENT);
+		return;
+	}
+	assert_ok(stat("/dev/iommu", &st));
+	assert_true(S_ISCHR(st.st_mode));
+	ifd = open("/dev/iommu", O_RDWR);
+	assert_true(ifd >= 0);
+	vfd = open("/dev/vfio/vfio", O_RDWR);
+	assert_true(vfd >= 0);
+	/* Both IOAS layers at once, each through its own node. */
+	assert_ok(ioctl(ifd, KERNEL_IOMMU_IOAS_ALLOC, &alloc));
+	assert_ok(pvfio_ioas_alloc(s->fd, &ioas));
+	assert_ok(pvfio_destroy(s->fd, ioas));
+	close(vfd);
+	close(ifd);
+}
+
 #define CORE_TEST(fn) cmocka_unit_test_setup_teardown(fn, core_setup, \
 						      core_teardown)
 
@@ -532,6 +588,7 @@ int main(void)
 		CORE_TEST(test_ids_private_to_context),
 		CORE_TEST(test_close_destroys_everything),
 		CORE_TEST(test_many_contexts),
+		CORE_TEST(test_beside_kernel_iommufd),
 	};
 	const struct CMUnitTest default_tests[] = {
 		CORE_TEST(test_defaults),
