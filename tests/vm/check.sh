@@ -223,6 +223,10 @@ for r in "${ROWS[@]}"; do
 	[[ -f $OUT/$r.log ]] || continue
 	tr -d '\r' <"$OUT/$r.log" | sed -n "s/^PVFIO-BENCH \(.*\)/$r: \1/p"
 	tr -d '\r' <"$OUT/$r.log" | sed -n "s/^PVFIO-FUZZ \(.*\)/$r: fuzz \1/p"
+	# Failure points per fail-nth sequence: "pvfio ioas=25 mock=23 ...".
+	tr -d '\r' <"$OUT/$r.log" | awk -v r="$r" '
+		/^PVFIO-FAILNTH / { sub(/points=/, "", $4); p[$2] = p[$2] " " $3 "=" $4 }
+		END { for (k in p) print r ": fail-nth " k p[k] }'
 done
 echo
 if ((ts)); then echo "$tp passed, $tf failed, $ts skipped"; else echo "$tp passed, $tf failed"; fi
