@@ -152,6 +152,7 @@ struct fz_world {
 	int edu_unbound;
 	int edu_ctx;		/* the context that last bound edu */
 	uint32_t edu_dev;	/* and its device ID there */
+	uint32_t edu_ioas;	/* the IOAS it was last attached to */
 	volatile int stop;
 	uint64_t deadline_ns;
 	uint64_t *child_calls;	/* shared with forked children */

@@ -211,7 +211,7 @@ int fz_ioctl(struct fz_thread *t, int fd, unsigned long nr, void *cmd,
 		case 9: mut = SZ_HUGE; break;
 		default:
 			mut = (W.cfg.avoid & KNOWN_BIGCMD) || !t->bigcmd ||
-			      !fz_pct(r, 5) ? SZ_HUGE : SZ_BIGZERO;
+			      !fz_pct(r, 25) ? SZ_HUGE : SZ_BIGZERO;
 		}
 	}
 	if (mut == SZ_BIGZERO)

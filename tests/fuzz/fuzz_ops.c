@@ -287,6 +287,11 @@ static uint32_t map_flags(struct fz_thread *t, bool mutate)
 
 /* ------------------------------------------------------- IOAS commands */
 
+static bool real_device_ops(void)
+{
+	return W.have_edu && !(W.cfg.avoid & KNOWN_RACEDETACH);
+}
+
 static void op_ioas_alloc(struct fz_thread *t)
 {
 	struct pvfio_ioas_alloc c = { .size = sizeof(c) };
@@ -310,15 +315,32 @@ static void op_destroy(struct fz_thread *t)
 	fz_ioctl(t, ctx_fd(ci), PVFIO_DESTROY, &c, SZ(c, id));
 }
 
+/*
+ * A third of the IOAS commands go to the IOAS edu was last attached to, in
+ * its context: map and unmap racing attach, replace, detach and unbind of a
+ * real domain.
+ */
+static bool edu_focus(struct fz_thread *t, int *ci, uint32_t *ioas)
+{
+	if (!real_device_ops() || !LD(W.edu_ioas) || !fz_pct(t->op, 33))
+		return false;
+	*ci = LD(W.edu_ctx);
+	*ioas = LD(W.edu_ioas);
+	return true;
+}
+
 static void op_map(struct fz_thread *t)
 {
 	struct pvfio_ioas_map c = { .size = sizeof(c) };
 	int ci = pick_ctx(t), m;
 	uint64_t va, len;
+	uint32_t focus;
 
 	bad(t, &m, 7);
 	pick_buf(t, &va, &len);
 	c.ioas_id = pick_id(t, ci, K_IOAS, m == 1);
+	if (!m && edu_focus(t, &ci, &focus))
+		c.ioas_id = focus;
 	c.flags = map_flags(t, m == 2);
 	c.user_va = m == 3 ? bad_uptr(t) : va;
 	c.length = m == 4 ? edge_len(t, va, len) : len;
@@ -372,8 +394,11 @@ static void op_unmap(struct fz_thread *t)
 {
 	struct pvfio_ioas_unmap c = { .size = sizeof(c) };
 	int ci = pick_ctx(t), m;
-	struct fz_maprec r = get_map(t, ci);
+	uint32_t focus = 0;
+	struct fz_maprec r;
 
+	edu_focus(t, &ci, &focus);
+	r = get_map_on(t, ci, focus);
 	bad(t, &m, 3);
 	c.ioas_id = m == 1 ? bad_id(t, ci, K_IOAS) : r.ioas;
 	switch (fz_below(t->op, 10)) {
@@ -541,11 +566,6 @@ static void op_option(struct fz_thread *t)
 
 /* ----------------------------------------------------------- devices */
 
-static bool real_device_ops(void)
-{
-	return W.have_edu && !(W.cfg.avoid & KNOWN_RACEDETACH);
-}
-
 /* The context and ID edu was last bound as, most of the time. */
 static uint32_t pick_dev(struct fz_thread *t, int *ci, int kind, bool mutate)
 {
@@ -613,6 +633,7 @@ static void op_dev_attach(struct fz_thread *t)
 {
 	struct pvfio_device_attach c = { .size = sizeof(c) };
 	int ci = pick_ctx(t), m, kind;
+	uint32_t pt;
 
 	bad(t, &m, 3);
 	kind = real_device_ops() && fz_pct(t->op, 75) ? K_DEV : K_MOCK;
@@ -622,7 +643,10 @@ static void op_dev_attach(struct fz_thread *t)
 		  some_id(t, ci, fz_pct(t->op, 50) ? K_IOAS : K_HWPT);
 	if (m == 3)
 		c.__reserved = 1 + fz_below(t->op, 1000);
-	fz_ioctl(t, ctx_fd(ci), PVFIO_DEVICE_ATTACH, &c, SZ(c, __reserved));
+	pt = c.pt_id;
+	if (!fz_ioctl(t, ctx_fd(ci), PVFIO_DEVICE_ATTACH, &c, SZ(c, __reserved)) &&
+	    kind == K_DEV && c.dev_id == LD(W.edu_dev))
+		ST(W.edu_ioas, pt);	/* an IOAS, or a HWPT (then ENOENT) */
 }
 
 static void op_dev_detach(struct fz_thread *t)
