@@ -62,7 +62,7 @@ static void pvfio_pci_dev_quiesce(struct pvfio_pci_dev *pvdev)
 
 	pci_clear_master(pvdev->pdev);
 	if (pvdev->attached) {
-		pvfio_hwpt_detach_group(pvdev->attached, pvdev->group);
+		pvfio_hwpt_detach_group(pvdev->attached, pvdev->group, false);
 		pvdev->attached = NULL;
 	}
 	if (pvdev->bound)
@@ -405,9 +405,10 @@ static int pvfio_device_reserve(struct pvfio_device *idev,
  * blocked).  No kernel pvfio supports exports an atomic replace outside
  * iommufd, so this detaches (the group falls back to the blocking domain
  * pvfio owns: DMA faults) and attaches.  On failure the group is back on its
- * old page table, unless refilling that one failed too (the old page table
- * had no other device and the IOAS could not map it again, e.g. out of
- * memory): then the group is blocked and pvdev->attached is NULL.
+ * old page table.  The old page table's reserved ranges and alignment stay
+ * in force meanwhile, so no MAP racing the replace can keep it from being
+ * filled again; only a resource failure while refilling it (out of memory,
+ * the IOMMU driver) leaves the group blocked, with pvdev->attached NULL.
  */
 static int pvfio_device_switch(struct pvfio_pci_dev *pvdev,
 			       struct pvfio_hwpt *new)
@@ -418,15 +419,19 @@ static int pvfio_device_switch(struct pvfio_pci_dev *pvdev,
 	lockdep_assert_held(&pvdev->lock);
 
 	if (old)
-		pvfio_hwpt_detach_group(old, pvdev->group);
+		pvfio_hwpt_detach_group(old, pvdev->group, !!new);
 	pvdev->attached = NULL;
 	if (new) {
 		ret = pvfio_hwpt_attach_group(new, pvdev->group);
 		if (ret) {
 			if (old && !pvfio_hwpt_attach_group(old, pvdev->group))
 				pvdev->attached = old;
+			else if (old)
+				pvfio_hwpt_release_ranges(old);
 			return ret;
 		}
+		if (old)
+			pvfio_hwpt_release_ranges(old);
 	}
 	pvdev->attached = new;
 	return 0;

@@ -110,22 +110,41 @@ out_unlock:
  * pvfio_hwpt_detach_group() - detach a device's group from a page table
  * @hwpt: the page table, held by the caller
  * @group: a group attached with pvfio_hwpt_attach_group()
+ * @keep_ranges: the group may come back (a replace that can fail): if it
+ *               was the last, keep the domain's reserved ranges and
+ *               alignment in the IOAS until pvfio_hwpt_release_ranges()
  *
  * Before the last group leaves, the IOAS stops using the domain and empties
  * it while a device still makes its IOTLB flushes meaningful: no MAP or
  * UNMAP ever reaches a domain without a device.
  */
 void pvfio_hwpt_detach_group(struct pvfio_hwpt *hwpt,
-			     struct iommu_group *group)
+			     struct iommu_group *group, bool keep_ranges)
 {
 	mutex_lock(&hwpt->lock);
 	if (WARN_ON(!hwpt->num_devices))
 		goto out_unlock;
 	if (hwpt->num_devices == 1)
-		pvfio_iopt_remove_domain(&hwpt->ioas->iopt, &hwpt->dom);
+		pvfio_iopt_remove_domain(&hwpt->ioas->iopt, &hwpt->dom,
+					 keep_ranges);
 	iommu_detach_group(hwpt->dom.domain, group);
 	hwpt->num_devices--;
 out_unlock:
+	mutex_unlock(&hwpt->lock);
+}
+
+/**
+ * pvfio_hwpt_release_ranges() - the group detached with @keep_ranges is not
+ *				 coming back
+ * @hwpt: the page table, held by the caller
+ *
+ * Nothing happens if a device attached to @hwpt since.
+ */
+void pvfio_hwpt_release_ranges(struct pvfio_hwpt *hwpt)
+{
+	mutex_lock(&hwpt->lock);
+	if (!hwpt->num_devices)
+		pvfio_iopt_release_domain_ranges(&hwpt->ioas->iopt, &hwpt->dom);
 	mutex_unlock(&hwpt->lock);
 }
 

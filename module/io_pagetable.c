@@ -54,10 +54,10 @@ static unsigned long area_npages(struct pvfio_area *area)
 static int pvfio_domain_map(struct pvfio_domain *dom, unsigned long iova,
 			    phys_addr_t paddr, size_t size, int prot)
 {
-	if (dom->mock)
-		return pvfio_mock_map(dom->mock, iova, paddr, size, prot);
 	if (pvfio_fail_point())
 		return -ENOMEM;
+	if (dom->mock)
+		return pvfio_mock_map(dom->mock, iova, paddr, size, prot);
 	return iommu_map(dom->domain, iova, paddr, size, prot,
 			 GFP_KERNEL_ACCOUNT);
 }
@@ -911,6 +911,10 @@ static void pvfio_iopt_recalc_alignment(struct pvfio_iopt *iopt)
  * pvfio_iopt_remove_domain() - stop filling a domain, and empty it
  * @iopt: the IOVA space
  * @dom: a domain; if it was never added this does nothing
+ * @keep_ranges: leave the domain's reserved ranges (its aperture) and the
+ *               alignment it needs in force, so that it can be added back
+ *               without a conflict (a replace that may fail); drop them
+ *               later with pvfio_iopt_release_domain_ranges()
  *
  * Every mapping is unmapped from the domain, with one IOTLB sync at the
  * end.  A real domain must still have a device attached (the last one is
@@ -919,7 +923,7 @@ static void pvfio_iopt_recalc_alignment(struct pvfio_iopt *iopt)
  * longer touch the domain, so it can be detached and reused or freed.
  */
 void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
-			      struct pvfio_domain *dom)
+			      struct pvfio_domain *dom, bool keep_ranges)
 {
 	struct iommu_iotlb_gather gather;
 	struct interval_tree_node *node;
@@ -937,9 +941,28 @@ void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
 		cond_resched();
 	}
 	pvfio_domain_sync(dom, &gather);
-	__pvfio_iopt_remove_reserved(iopt, dom->owner);
-	pvfio_iopt_recalc_alignment(iopt);
+	if (!keep_ranges) {
+		__pvfio_iopt_remove_reserved(iopt, dom->owner);
+		pvfio_iopt_recalc_alignment(iopt);
+	}
 out_unlock:
+	up_write(&iopt->iova_rwsem);
+}
+
+/**
+ * pvfio_iopt_release_domain_ranges() - drop what a removed domain kept
+ * @iopt: the IOVA space
+ * @dom: a domain removed with @keep_ranges; if it was added again since,
+ *       this does nothing
+ */
+void pvfio_iopt_release_domain_ranges(struct pvfio_iopt *iopt,
+				      struct pvfio_domain *dom)
+{
+	down_write(&iopt->iova_rwsem);
+	if (!dom->added) {
+		__pvfio_iopt_remove_reserved(iopt, dom->owner);
+		pvfio_iopt_recalc_alignment(iopt);
+	}
 	up_write(&iopt->iova_rwsem);
 }
 

@@ -153,20 +153,39 @@ static void (*const pvfio_object_destroy_fns[PVFIO_OBJ_MAX])(struct pvfio_object
 	[PVFIO_OBJ_MOCK_DEVICE] = pvfio_mock_device_destroy,
 };
 
-/*
- * @obj is unpublished and has no long-term user left: wait for the calls
- * still using it (they took their reference before it was unpublished, and
- * none of them can take a long-term one any more), then destroy it.
- */
+/* @obj is unpublished and nobody can use it any more. */
 static void pvfio_object_destroy(struct pvfio_object *obj)
 {
-	if (!refcount_dec_and_test(&obj->shortterm_users))
-		wait_event(pvfio_destroy_wait,
-			   !refcount_read(&obj->shortterm_users));
 	if (!WARN_ON(obj->type >= PVFIO_OBJ_MAX ||
 		     !pvfio_object_destroy_fns[obj->type]))
 		pvfio_object_destroy_fns[obj->type](obj);
 	pvfio_object_free(obj);
+}
+
+/*
+ * Take @obj, whose last long-term reference (the table's) the caller just
+ * took away, out of use: its ID slot holds XA_ZERO_ENTRY, so lookups miss
+ * it and new long-term holds fail.  Wait for the calls still using it
+ * (they looked it up before), then free the ID and destroy it.
+ *
+ * The wait can be long (a call blocked on user memory) and is killable:
+ * then the object is put back as it was and -EINTR returned.
+ */
+static int pvfio_object_retire(struct pvfio_ctx *ctx, struct pvfio_object *obj)
+{
+	if (!refcount_dec_and_test(&obj->shortterm_users) &&
+	    wait_event_killable(pvfio_destroy_wait,
+				!refcount_read(&obj->shortterm_users)) &&
+	    refcount_inc_not_zero(&obj->shortterm_users)) {
+		refcount_set(&obj->users, 1);
+		/* The slot is there: storing into it allocates nothing. */
+		WARN_ON(xa_is_err(xa_store(&ctx->objects, obj->id, obj,
+					   GFP_KERNEL)));
+		return -EINTR;
+	}
+	xa_erase(&ctx->objects, obj->id);
+	pvfio_object_destroy(obj);
+	return 0;
 }
 
 /**
@@ -175,9 +194,12 @@ static void pvfio_object_destroy(struct pvfio_object *obj)
  * @id: its ID
  *
  * Calls using the object right now (ioctls in flight) are waited for; only
- * long-term users (dependent objects) make this fail.
+ * long-term users (dependent objects) make this fail.  Unlike iommufd,
+ * whose lookups count as users (DESTROY then fails with EBUSY while any
+ * ioctl uses the object), an ioctl in flight never makes DESTROY fail.
  *
- * Return: 0, -ENOENT no such object, or -EBUSY another object depends on it.
+ * Return: 0, -ENOENT no such object, -EBUSY another object depends on it,
+ * -EINTR killed while waiting (the object is still there).
  */
 int pvfio_object_remove(struct pvfio_ctx *ctx, u32 id)
 {
@@ -195,12 +217,12 @@ int pvfio_object_remove(struct pvfio_ctx *ctx, u32 id)
 		ret = -EBUSY;
 		goto out_unlock;
 	}
-	__xa_erase(&ctx->objects, id);
+	__xa_store(&ctx->objects, id, XA_ZERO_ENTRY, GFP_ATOMIC);
 out_unlock:
 	xa_unlock(&ctx->objects);
-	if (!ret)
-		pvfio_object_destroy(obj);
-	return ret;
+	if (ret)
+		return ret;
+	return pvfio_object_retire(ctx, obj);
 }
 
 /**
@@ -213,23 +235,25 @@ out_unlock:
  * automatic page table and its devices).  Short-term users (an ioctl that
  * just looked the ID up) never keep the object alive: they are waited for.
  * A new long-term user racing this either gets in first, and the object
- * stays, or fails its pvfio_object_hold().
+ * stays, or fails its pvfio_object_hold().  If the caller is killed while
+ * waiting, the object stays in the table, where DESTROY or closing the
+ * context removes it.
  */
 void pvfio_object_unhold_remove(struct pvfio_ctx *ctx,
 				struct pvfio_object *obj)
 {
-	bool destroy = false;
+	bool retire = false;
 
 	xa_lock(&ctx->objects);
 	pvfio_object_unhold(obj);
 	if (xa_load(&ctx->objects, obj->id) == obj &&
 	    refcount_dec_if_one(&obj->users)) {
-		__xa_erase(&ctx->objects, obj->id);
-		destroy = true;
+		__xa_store(&ctx->objects, obj->id, XA_ZERO_ENTRY, GFP_ATOMIC);
+		retire = true;
 	}
 	xa_unlock(&ctx->objects);
-	if (destroy)
-		pvfio_object_destroy(obj);
+	if (retire)
+		pvfio_object_retire(ctx, obj);
 }
 
 static int pvfio_destroy(struct pvfio_ucmd *ucmd)

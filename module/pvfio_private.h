@@ -83,8 +83,9 @@ enum pvfio_object_type {
  *
  * A lookup (pvfio_object_get()) takes a short-term reference; a dependent
  * object turns it into a long-term one with pvfio_object_hold(), which
- * fails once the object is being destroyed.  This is iommufd's split of
- * users and shortterm_users.
+ * fails once the object is being destroyed.  Like iommufd's users and
+ * shortterm_users, except that a lookup does not raise @users: an ioctl in
+ * flight makes DESTROY wait (killably), never fail with EBUSY.
  */
 struct pvfio_object {
 	refcount_t users;
@@ -318,7 +319,9 @@ int pvfio_iopt_reserve_regions(struct pvfio_iopt *iopt,
 			       struct list_head *resv_regions, void *owner);
 int pvfio_iopt_add_domain(struct pvfio_iopt *iopt, struct pvfio_domain *dom);
 void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
-			      struct pvfio_domain *dom);
+			      struct pvfio_domain *dom, bool keep_ranges);
+void pvfio_iopt_release_domain_ranges(struct pvfio_iopt *iopt,
+				      struct pvfio_domain *dom);
 int pvfio_iopt_set_huge_pages(struct pvfio_iopt *iopt, bool on);
 void pvfio_iopt_allow_access(struct pvfio_iopt *iopt, unsigned long iova,
 			     unsigned long last);
@@ -444,7 +447,8 @@ struct iommu_domain *pvfio_paging_domain_alloc(struct device *dev);
 int pvfio_hwpt_attach_group(struct pvfio_hwpt *hwpt,
 			    struct iommu_group *group);
 void pvfio_hwpt_detach_group(struct pvfio_hwpt *hwpt,
-			     struct iommu_group *group);
+			     struct iommu_group *group, bool keep_ranges);
+void pvfio_hwpt_release_ranges(struct pvfio_hwpt *hwpt);
 
 struct pvfio_pci_dev;
 

@@ -120,7 +120,7 @@ static int pvfio_test_mock_device(struct pvfio_ucmd *ucmd,
 	return 0;
 
 err_remove_domain:
-	pvfio_iopt_remove_domain(&ioas->iopt, &mdev->dom);
+	pvfio_iopt_remove_domain(&ioas->iopt, &mdev->dom, false);
 err_abort:
 	xa_destroy(&mdev->mock.pfns);
 	pvfio_object_abort(ucmd->ctx, obj);
@@ -136,7 +136,7 @@ void pvfio_mock_device_destroy(struct pvfio_object *obj)
 	struct pvfio_mock_device *mdev =
 		container_of(obj, struct pvfio_mock_device, obj);
 
-	pvfio_iopt_remove_domain(&mdev->ioas->iopt, &mdev->dom);
+	pvfio_iopt_remove_domain(&mdev->ioas->iopt, &mdev->dom, false);
 	WARN_ON(!xa_empty(&mdev->mock.pfns));
 	xa_destroy(&mdev->mock.pfns);
 	pvfio_object_unhold(&mdev->ioas->obj);

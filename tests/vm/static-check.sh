@@ -112,7 +112,10 @@ gate_w2() {
 	for k in "${KERNELS[@]}"; do
 		out=$SOUT/w2-$k
 		rm -rf "$out"
-		if ! PVFIO_BUILD_WARNINGS=allow bash "$PVFIO_VM_DIR/build-module.sh" "$k" "$SRC" "$out" W=2; then
+		# KCFLAGS=-Wno-error: a kernel built with CONFIG_WERROR (the
+		# debug kernel) would turn its own headers' W=2 warnings into
+		# errors; this gate only asks that pvfio builds.
+		if ! PVFIO_BUILD_WARNINGS=allow bash "$PVFIO_VM_DIR/build-module.sh" "$k" "$SRC" "$out" W=2 KCFLAGS=-Wno-error; then
 			echo "W=2 $k: FAIL, does not build (log: $out/build.log)"; rc=1; continue
 		fi
 		n=$(grep -c 'warning:' "$out/build.log" || true)
