@@ -3,6 +3,7 @@
  * Test operations (enable_test_ops=1): the hooks the test suites use to look
  * inside the module and to build objects without hardware.
  */
+#include <linux/delay.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
 #include <linux/sched/task.h>
@@ -397,6 +398,23 @@ static int pvfio_test_fail_nth(struct pvfio_ucmd *ucmd,
 	return 0;
 }
 
+static int pvfio_test_hold_object(struct pvfio_ucmd *ucmd,
+				  struct pvfio_test_cmd *cmd)
+{
+	struct pvfio_object *obj;
+
+	if (cmd->hold_object.__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->hold_object.ms > 10000)
+		return -EINVAL;
+	obj = pvfio_object_get(ucmd->ctx, cmd->id, PVFIO_OBJ_ANY);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	msleep_interruptible(cmd->hold_object.ms);
+	pvfio_object_put(obj);
+	return 0;
+}
+
 int pvfio_test_ioctl(struct pvfio_ucmd *ucmd)
 {
 	struct pvfio_test_cmd *cmd = ucmd->cmd;
@@ -422,6 +440,8 @@ int pvfio_test_ioctl(struct pvfio_ucmd *ucmd)
 						  cmd->access_keep_pins.keep_pins);
 	case PVFIO_TEST_OP_MOCK_MAP_CALLS:
 		return pvfio_test_mock_map_calls(ucmd, cmd);
+	case PVFIO_TEST_OP_HOLD_OBJECT:
+		return pvfio_test_hold_object(ucmd, cmd);
 	case PVFIO_TEST_OP_FAIL_NTH:
 		return pvfio_test_fail_nth(ucmd, cmd);
 	case PVFIO_TEST_OP_MEMLIMIT:

@@ -5,12 +5,15 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "pvfio_test.h"
 
@@ -570,6 +573,84 @@ static void test_beside_kernel_iommufd(void **state)
 	close(ifd);
 }
 
+/* PVFIO_TEST_OP_HOLD_OBJECT: use object @id for @ms, like a blocked ioctl. */
+static int hold_object(int fd, uint32_t id, uint32_t ms)
+{
+	struct pvfio_test_cmd cmd = {
+		.size = sizeof(cmd), .op = PVFIO_TEST_OP_HOLD_OBJECT, .id = id,
+		.hold_object.ms = ms,
+	};
+
+	return pvfio_ioctl(fd, PVFIO_TEST, &cmd);
+}
+
+static pid_t fork_call(int fd, uint32_t id, uint32_t hold_ms)
+{
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(-(hold_ms ? hold_object(fd, id, hold_ms) :
+				  pvfio_destroy(fd, id)));
+	return pid;
+}
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/*
+ * An ioctl in flight (here one that holds the IOAS for a while, as one
+ * blocked on user memory would) never makes DESTROY fail: DESTROY waits
+ * for it.  The wait is killable, and a killed DESTROY leaves the object as
+ * it was.
+ */
+static void test_destroy_waits_killably(void **state)
+{
+	struct core_state *s = *state;
+	struct pvfio_ioas_iova_ranges ranges = { .size = sizeof(ranges) };
+	struct timespec t0;
+	pid_t holder, destroyer;
+	uint32_t ioas;
+	int status;
+
+	assert_ok(pvfio_ioas_alloc(s->fd, &ioas));
+	ranges.ioas_id = ioas;
+
+	/* DESTROY waits for the holder and then succeeds. */
+	holder = fork_call(s->fd, ioas, 600);
+	usleep(200000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_ok(pvfio_destroy(s->fd, ioas));
+	assert_true(ms_since(&t0) > 100);
+	assert_int_equal(waitpid(holder, &status, 0), holder);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_IOVA_RANGES, &ranges),
+		     ENOENT);
+
+	/* A DESTROY killed while it waits puts the IOAS back. */
+	assert_ok(pvfio_ioas_alloc(s->fd, &ioas));
+	ranges.ioas_id = ioas;
+	holder = fork_call(s->fd, ioas, 5000);
+	usleep(200000);
+	destroyer = fork_call(s->fd, ioas, 0);
+	usleep(300000);
+	assert_int_equal(waitpid(destroyer, &status, WNOHANG), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_ok(kill(destroyer, SIGKILL));
+	assert_int_equal(waitpid(destroyer, &status, 0), destroyer);
+	assert_true(WIFSIGNALED(status));
+	assert_true(ms_since(&t0) < 3000);
+	/* Still there, usable, while the holder still holds it. */
+	assert_ok(pvfio_ioctl(s->fd, PVFIO_IOAS_IOVA_RANGES, &ranges));
+	assert_ok(kill(holder, SIGINT));
+	assert_int_equal(waitpid(holder, &status, 0), holder);
+	assert_ok(pvfio_destroy(s->fd, ioas));
+}
+
 #define CORE_TEST(fn) cmocka_unit_test_setup_teardown(fn, core_setup, \
 						      core_teardown)
 
@@ -589,6 +670,7 @@ int main(void)
 		CORE_TEST(test_close_destroys_everything),
 		CORE_TEST(test_many_contexts),
 		CORE_TEST(test_beside_kernel_iommufd),
+		CORE_TEST(test_destroy_waits_killably),
 	};
 	const struct CMUnitTest default_tests[] = {
 		CORE_TEST(test_defaults),

@@ -716,6 +716,7 @@ enum pvfio_test_op {
 	PVFIO_TEST_OP_MOCK_MAP_CALLS = 7,
 	PVFIO_TEST_OP_ACCESS_KEEP_PINS = 8,
 	PVFIO_TEST_OP_FAIL_NTH = 9,
+	PVFIO_TEST_OP_HOLD_OBJECT = 10,
 };
 
 /**
@@ -853,6 +854,21 @@ struct pvfio_test_fail_nth {
 };
 
 /**
+ * struct pvfio_test_hold_object - PVFIO_TEST_OP_HOLD_OBJECT
+ * @ms: how long to use the object @id names, at most 10000; a signal ends
+ *      it early
+ * @__reserved: must be 0
+ *
+ * Looks the object up and keeps using it (a short-term reference, as any
+ * ioctl in flight holds) for @ms milliseconds: a stand-in for an ioctl
+ * that blocks on user memory, to test what DESTROY does meanwhile.
+ */
+struct pvfio_test_hold_object {
+	__u32 ms;
+	__u32 __reserved;
+};
+
+/**
  * struct pvfio_test_cmd - ioctl(PVFIO_TEST)
  * @size: sizeof(struct pvfio_test_cmd)
  * @op: one of enum pvfio_test_op
@@ -867,6 +883,7 @@ struct pvfio_test_fail_nth {
  * @mock_map_calls: PVFIO_TEST_OP_MOCK_MAP_CALLS
  * @access_keep_pins: PVFIO_TEST_OP_ACCESS_KEEP_PINS
  * @fail_nth: PVFIO_TEST_OP_FAIL_NTH
+ * @hold_object: PVFIO_TEST_OP_HOLD_OBJECT
  * @__union_size: sizes the union so that later operations fit without
  *                changing the struct size
  *
@@ -888,6 +905,7 @@ struct pvfio_test_cmd {
 		struct pvfio_test_mock_map_calls mock_map_calls;
 		struct pvfio_test_access_keep_pins access_keep_pins;
 		struct pvfio_test_fail_nth fail_nth;
+		struct pvfio_test_hold_object hold_object;
 		__u8 __union_size[64];
 	};
 };
