@@ -111,6 +111,12 @@ struct fz_config {
 	unsigned int seconds;
 	unsigned int threads;
 	unsigned int avoid;		/* enum fz_known bits */
+	/*
+	 * How much slower than a stock kernel this one runs: 4 on the debug
+	 * kernel (KASAN, lockdep; pvfio.debug_kernel=1), else 1.  Scales the
+	 * grace and stuck limits and shortens COPY chains.
+	 */
+	unsigned int slowdown;
 	char avoid_str[128];		/* as given, for the replay line */
 	bool seed_given;
 };

@@ -68,8 +68,10 @@ static uint64_t oracle_fails[ORACLE_NOPS];
 static uint64_t start_ns;
 static char replay[512];
 
-#define GRACE_S 40		/* after the deadline, before a hang is declared */
-#define STUCK_S 30		/* one ioctl this long: interrupt it, say so */
+/* After the deadline, before a hang is declared. */
+#define GRACE_S (40 * W.cfg.slowdown)
+/* One ioctl this long: interrupt it, say so. */
+#define STUCK_S (30 * W.cfg.slowdown)
 
 /* ------------------------------------------------------------- the PRNG */
 
@@ -339,6 +341,7 @@ static void config(int argc, char **argv)
 		thr = v;
 	if (!avoid && (v = cmdline_param(cmdline, "pvfio.fuzz_avoid")))
 		avoid = v;
+	W.cfg.slowdown = cmdline_param(cmdline, "pvfio.debug_kernel") ? 4 : 1;
 
 	W.cfg.seconds = sec ? strtoul(sec, NULL, 0) : 20;
 	if (!W.cfg.seconds)
