@@ -644,8 +644,8 @@ static void test_destroy_waits_killably(void **state)
 	assert_int_equal(waitpid(destroyer, &status, 0), destroyer);
 	assert_true(WIFSIGNALED(status));
 	assert_true(ms_since(&t0) < 3000);
-	/* Still there, usable, while the holder still holds it. */
-	assert_ok(pvfio_ioctl(s->fd, PVFIO_IOAS_IOVA_RANGES, &ranges));
+	/* Still there, and found by a lookup, while the holder holds it. */
+	assert_ok(hold_object(s->fd, ioas, 0));
 	assert_ok(kill(holder, SIGINT));
 	assert_int_equal(waitpid(holder, &status, 0), holder);
 	assert_ok(pvfio_destroy(s->fd, ioas));
