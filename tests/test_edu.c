@@ -699,7 +699,7 @@ static void test_close_releases_device(void **state)
  * Races of the device's attachment against the IOAS (issue 7, defects 2-4).
  * Each runs for RACE_SECONDS: long enough to hit the windows many times.
  */
-#define RACE_SECONDS 3
+#define RACE_SECONDS 5
 
 struct dev_race {
 	int fd;
