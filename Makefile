@@ -48,3 +48,21 @@ fuzz:
 	PVFIO_FUZZ_APPEND="pvfio.fuzz_seconds=$(SECONDS)$(if $(SEED), pvfio.fuzz_seed=$(SEED))$(if $(THREADS), pvfio.fuzz_threads=$(THREADS))$(if $(AVOID), pvfio.fuzz_avoid=$(AVOID))" \
 	PVFIO_CELL_TIMEOUT=$$(( $(SECONDS) + $${PVFIO_CELL_TIMEOUT:-900} )) \
 	bash tests/vm/check.sh $(CELLS)
+
+# `make deb`: the pvfio-dkms and pvfio-dev packages in build/deb/ (DEB_OUT),
+# built by dpkg-buildpackage (dh + dh-dkms) in a copy of the checkout's
+# files (tracked, plus untracked ones not ignored), so the checkout stays
+# clean; then lintian, which must report no error and no warning.
+DEB_OUT ?= $(CURDIR)/build/deb
+.PHONY: deb
+deb:
+	rm -rf $(DEB_OUT)/src
+	rm -f $(DEB_OUT)/pvfio-dkms_*.deb $(DEB_OUT)/pvfio-dev_*.deb \
+		$(DEB_OUT)/pvfio_*.changes $(DEB_OUT)/pvfio_*.buildinfo
+	mkdir -p $(DEB_OUT)/src
+	git ls-files -z --cached --others --exclude-standard | xargs -0 sh -c \
+		'for f do [ ! -e "$$f" ] || cp -a --parents -t "$$0" "$$f" || exit 1; done' $(DEB_OUT)/src
+	cd $(DEB_OUT)/src && dpkg-buildpackage -us -uc -b
+	rm -rf $(DEB_OUT)/src
+	lintian --fail-on error,warning $(DEB_OUT)/pvfio_*.changes
+	ls -l $(DEB_OUT)/pvfio-dkms_*.deb $(DEB_OUT)/pvfio-dev_*.deb
