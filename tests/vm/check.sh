@@ -73,6 +73,7 @@ host_test host static-kernel-doc bash "$PVFIO_VM_DIR/static-check.sh" kernel-doc
 for k in "${KERNELS[@]}"; do
 	case $k in 6.1|6.12) host_test host "dkms-$k" bash "$PVFIO_VM_DIR/dkms-check.sh" "$k" "$TOP" ;; esac
 done
+if [[ " ${KERNELS[*]} " == *" 6.1 "* && " ${KERNELS[*]} " == *" 6.12 "* ]]; then host_test host deb-packages bash "$PVFIO_VM_DIR/deb-check.sh" "$TOP"; fi
 
 ARCHES=()
 for k in "${KERNELS[@]}"; do
