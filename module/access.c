@@ -22,6 +22,7 @@
  * with -EBUSY, unpins keep working.
  */
 #include <linux/interval_tree.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 
@@ -185,6 +186,41 @@ static int pvfio_access_revoke(struct pvfio_access *access,
 }
 
 /* Drop every pin on @ioas the consumer did not: it is being destroyed. */
+/**
+ * pvfio_access_show_pins() - print an access's pins, for debugfs
+ * @access: an access on a context whose accesses_lock the caller holds
+ * @m: where to print "  pin <first>-<last> read|write" lines
+ * @max: print at most this many
+ *
+ * Takes only pvfio_access.pins_lock, a leaf, and prints into @m's buffer.
+ *
+ * Return: the lines printed, or @max + 1 if pins were left out (a
+ * "... more" line then ends the list).
+ */
+unsigned int pvfio_access_show_pins(struct pvfio_access *access,
+				    struct seq_file *m, unsigned int max)
+{
+	struct interval_tree_node *node;
+	struct pvfio_pin_rec *pin;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&access->ctx->accesses_lock);
+	spin_lock(&access->pins_lock);
+	for (node = interval_tree_iter_first(&access->pins, 0, ULONG_MAX);
+	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
+		if (n++ == max) {
+			seq_puts(m, "... more\n");
+			break;
+		}
+		pin = container_of(node, struct pvfio_pin_rec, node);
+		seq_printf(m, "  pin 0x%lx-0x%lx %s%s\n", node->start,
+			   node->last, pin->write ? "write" : "read",
+			   pin->pending ? " pending" : "");
+	}
+	spin_unlock(&access->pins_lock);
+	return n;
+}
+
 static void pvfio_access_drop_pins(struct pvfio_access *access)
 {
 	struct interval_tree_node *node;

@@ -294,6 +294,7 @@ static int pvfio_fops_open(struct inode *inode, struct file *filp)
 	ctx->file = filp;
 	filp->private_data = ctx;
 	atomic64_inc(&pvfio_nr_contexts);
+	pvfio_debugfs_ctx_add(ctx);
 	return nonseekable_open(inode, filp);
 }
 
@@ -335,6 +336,8 @@ static int pvfio_fops_release(struct inode *inode, struct file *filp)
 	unsigned long index;
 	bool progress;
 
+	/* Waits for debugfs reads of the context. */
+	pvfio_debugfs_ctx_remove(ctx);
 	pvfio_fail_nth_ctx_gone(ctx);
 	/* Accesses hold the IOASes they are attached to: they go first. */
 	pvfio_ctx_destroy_accesses(ctx);
@@ -593,9 +596,10 @@ static int __init pvfio_init(void)
 	}
 	pvfio_misc_dev.mode = dev_mode;
 
+	pvfio_debugfs_init();
 	ret = pvfio_pci_driver_register();
 	if (ret)
-		return ret;
+		goto err_debugfs;
 	ret = misc_register(&pvfio_misc_dev);
 	if (ret)
 		goto err_unregister_pci;
@@ -605,6 +609,8 @@ static int __init pvfio_init(void)
 
 err_unregister_pci:
 	pvfio_pci_driver_unregister();
+err_debugfs:
+	pvfio_debugfs_exit();
 	return ret;
 }
 
@@ -612,6 +618,7 @@ static void __exit pvfio_exit(void)
 {
 	misc_deregister(&pvfio_misc_dev);
 	pvfio_pci_driver_unregister();
+	pvfio_debugfs_exit();
 	WARN_ON(atomic64_read(&pvfio_nr_objects));
 	WARN_ON(atomic64_read(&pvfio_nr_pinned_pages));
 	WARN_ON(atomic64_read(&pvfio_nr_accesses));

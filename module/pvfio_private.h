@@ -28,8 +28,9 @@
  *           pvfio_iopt.iova_rwsem
  *             pvfio_access.pins_lock (spinlock, a leaf)
  *
- * pvfio_ctx.accesses_lock is only ever taken alone.  No pvfio lock is held
- * while an access's unmap callback runs.
+ * pvfio_ctx.accesses_lock is only ever taken alone, or (debugfs.c) around
+ * pvfio_access.pins_lock.  No pvfio lock is held while an access's unmap
+ * callback runs.
  *
  * The object table's xa_lock is a leaf: it is only held to look up, publish
  * or unpublish an object and to take or drop its table reference.
@@ -51,9 +52,11 @@
 
 #include "../uapi/pvfio.h"
 
+struct dentry;
 struct file;
 struct pvfio_ctx;
 struct pvfio_uaccess;
+struct seq_file;
 
 enum pvfio_object_type {
 	PVFIO_OBJ_NONE,
@@ -103,6 +106,7 @@ struct pvfio_object {
  * @accesses_lock: protects @accesses
  * @accesses: the context's accesses (struct pvfio_access.ctx_item); they are
  *            not in @objects: their creator owns them
+ * @debugfs: its directory under /sys/kernel/debug/pvfio (debugfs.c)
  */
 struct pvfio_ctx {
 	struct file *file;
@@ -110,6 +114,7 @@ struct pvfio_ctx {
 	unsigned long test_memlimit;
 	struct mutex accesses_lock;	/* protects @accesses */
 	struct list_head accesses;
+	struct dentry *debugfs;
 };
 
 /**
@@ -503,6 +508,17 @@ struct pvfio_uaccess *pvfio_uaccess_ctx_gone(struct pvfio_access *access,
 void pvfio_uaccess_kill_put(struct pvfio_uaccess *ua);
 int pvfio_pci_driver_register(void);
 void pvfio_pci_driver_unregister(void);
+
+unsigned int pvfio_access_show_pins(struct pvfio_access *access,
+				    struct seq_file *m, unsigned int max);
+void pvfio_uaccess_debug_events(void *data, unsigned int *nr_events,
+				u64 *lost);
+
+/* debugfs view, debugfs.c */
+void pvfio_debugfs_init(void);
+void pvfio_debugfs_exit(void);
+void pvfio_debugfs_ctx_add(struct pvfio_ctx *ctx);
+void pvfio_debugfs_ctx_remove(struct pvfio_ctx *ctx);
 
 /*
  * Test operations, selftest.c

@@ -84,6 +84,25 @@ static void pvfio_uaccess_release(struct kref *kref)
 	kfree(ua);
 }
 
+/**
+ * pvfio_uaccess_debug_events() - an access fd's event counts, for debugfs
+ * @data: the cookie of an access with @user set, still on its context
+ * @nr_events: set to the events queued
+ * @lost: set to the events lost since the last read
+ *
+ * A snapshot read without pvfio_uaccess.lock, which ranks above the locks
+ * the caller holds.  @data stays valid: the state is freed only after its
+ * access left the context's list, under the context's accesses_lock.
+ */
+void pvfio_uaccess_debug_events(void *data, unsigned int *nr_events,
+				u64 *lost)
+{
+	struct pvfio_uaccess *ua = data;
+
+	*nr_events = READ_ONCE(ua->nr_events);
+	*lost = READ_ONCE(ua->lost);
+}
+
 static void pvfio_uaccess_put(struct pvfio_uaccess *ua)
 {
 	kref_put(&ua->kref, pvfio_uaccess_release);
