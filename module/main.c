@@ -353,8 +353,11 @@ static int pvfio_fops_release(struct inode *inode, struct file *filp)
 			if (!refcount_dec_if_one(&obj->users))
 				continue;
 			xa_erase(&ctx->objects, index);
-			/* No call can be using it: nothing to wait for. */
-			WARN_ON(refcount_read(&obj->shortterm_users) != 1);
+			/*
+			 * No ioctl, access or debugfs read is left to use it:
+			 * the published reference is the last short-term one.
+			 */
+			WARN_ON(!refcount_dec_and_test(&obj->shortterm_users));
 			pvfio_object_destroy(obj);
 			progress = true;
 		}
