@@ -434,6 +434,52 @@ void pvfio_check_size_rules(int fd, const struct pvfio_size_case *c)
 		assert_int_equal(pvfio_pinned_pages(), pinned);
 }
 
+int pvfio_device_bind(int fd, uint32_t pci_domain, uint32_t pci_bdf,
+		      uint32_t *dev)
+{
+	struct pvfio_device_bind cmd = {
+		.size = sizeof(cmd), .pci_domain = pci_domain,
+		.pci_bdf = pci_bdf,
+	};
+	int ret = pvfio_ioctl(fd, PVFIO_DEVICE_BIND, &cmd);
+
+	if (!ret)
+		*dev = cmd.out_dev_id;
+	return ret;
+}
+
+int pvfio_device_attach(int fd, uint32_t dev, uint32_t *pt)
+{
+	struct pvfio_device_attach cmd = {
+		.size = sizeof(cmd), .dev_id = dev, .pt_id = *pt,
+	};
+	int ret = pvfio_ioctl(fd, PVFIO_DEVICE_ATTACH, &cmd);
+
+	if (!ret)
+		*pt = cmd.pt_id;
+	return ret;
+}
+
+int pvfio_device_detach(int fd, uint32_t dev)
+{
+	struct pvfio_device_detach cmd = { .size = sizeof(cmd), .dev_id = dev };
+
+	return pvfio_ioctl(fd, PVFIO_DEVICE_DETACH, &cmd);
+}
+
+bool pvfio_cmdline_has(const char *word)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/cmdline", "r");
+	bool found = false;
+
+	if (f && fgets(line, sizeof(line), f))
+		found = strstr(line, word) != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 int pvfio_access_create(int fd, uint32_t ioas, uint32_t align,
 			uint32_t queue_len)
 {

@@ -95,6 +95,15 @@ struct pvfio_size_case {
 
 void pvfio_check_size_rules(int fd, const struct pvfio_size_case *c);
 
+/* Devices: BIND by PCI address, ATTACH (@pt: in the target, out what it got), DETACH. */
+int pvfio_device_bind(int fd, uint32_t pci_domain, uint32_t pci_bdf,
+		      uint32_t *dev);
+int pvfio_device_attach(int fd, uint32_t dev, uint32_t *pt);
+int pvfio_device_detach(int fd, uint32_t dev);
+
+/* Whether the kernel command line contains @word. */
+bool pvfio_cmdline_has(const char *word);
+
 /* Access fds. */
 int pvfio_access_create(int fd, uint32_t ioas, uint32_t align,
 			uint32_t queue_len);	/* fd or -errno */

@@ -533,19 +533,6 @@ struct kernel_iommu_ioas_alloc {
 	uint32_t out_ioas_id;
 };
 
-static bool cmdline_has(const char *word)
-{
-	char line[4096];
-	FILE *f = fopen("/proc/cmdline", "r");
-	bool found = false;
-
-	if (f && fgets(line, sizeof(line), f))
-		found = strstr(line, word) != NULL;
-	if (f)
-		fclose(f);
-	return found;
-}
-
 static void test_beside_kernel_iommufd(void **state)
 {
 	struct core_state *s = *state;
@@ -554,7 +541,7 @@ static void test_beside_kernel_iommufd(void **state)
 	uint32_t ioas;
 	int ifd, vfd;
 
-	if (!cmdline_has("pvfio.kernel_iommufd=1")) {
+	if (!pvfio_cmdline_has("pvfio.kernel_iommufd=1")) {
 		assert_int_equal(stat("/dev/iommu", &st), -1);
 		assert_int_equal(errno, ENOENT);
 		return;

@@ -205,19 +205,6 @@ static void seq_map_file(struct seq *q)
 	STEP_KEEP(q, "UNMAP", pvfio_unmap(q->fd, q->ioas, 0, UINT64_MAX, NULL));
 }
 
-static int bind_edu(int fd, uint32_t *dev)
-{
-	struct pvfio_device_bind cmd = {
-		.size = sizeof(cmd), .pci_domain = edu.pci_domain,
-		.pci_bdf = edu.pci_bdf,
-	};
-	int ret = pvfio_ioctl(fd, PVFIO_DEVICE_BIND, &cmd);
-
-	if (!ret)
-		*dev = cmd.out_dev_id;
-	return ret;
-}
-
 static int dev_info(int fd, uint32_t dev)
 {
 	struct pvfio_iova_range r[8];
@@ -229,13 +216,10 @@ static int dev_info(int fd, uint32_t dev)
 	return pvfio_ioctl(fd, PVFIO_DEVICE_INFO, &cmd);
 }
 
-static int attach(int fd, uint32_t dev, uint32_t pt)
+/* DEVICE_ATTACH of q's device to @pt, leaving q's IDs as they are. */
+static int attach_to(struct seq *q, uint32_t pt)
 {
-	struct pvfio_device_attach cmd = {
-		.size = sizeof(cmd), .dev_id = dev, .pt_id = pt,
-	};
-
-	return pvfio_ioctl(fd, PVFIO_DEVICE_ATTACH, &cmd);
+	return pvfio_device_attach(q->fd, q->dev, &pt);
 }
 
 static int hwpt_alloc(int fd, uint32_t dev, uint32_t ioas, uint32_t *hwpt)
@@ -250,13 +234,6 @@ static int hwpt_alloc(int fd, uint32_t dev, uint32_t ioas, uint32_t *hwpt)
 	return ret;
 }
 
-static int detach(int fd, uint32_t dev)
-{
-	struct pvfio_device_detach cmd = { .size = sizeof(cmd), .dev_id = dev };
-
-	return pvfio_ioctl(fd, PVFIO_DEVICE_DETACH, &cmd);
-}
-
 /* A real device: bind, info, attach (fill), explicit HWPT, replace, detach. */
 static void seq_device(struct seq *q)
 {
@@ -266,17 +243,18 @@ static void seq_device(struct seq *q)
 	STEP(q, "IOAS_ALLOC", pvfio_ioas_alloc(q->fd, &q->ioas));
 	STEP_KEEP(q, "MAP", pvfio_map(q->fd, q->ioas, q->buf, 4 * PAGE, &iova,
 				 FIXED | RW));
-	STEP(q, "DEVICE_BIND", bind_edu(q->fd, &q->dev));
+	STEP(q, "DEVICE_BIND", pvfio_device_bind(q->fd, edu.pci_domain, edu.pci_bdf,
+						 &q->dev));
 	STEP(q, "DEVICE_INFO", dev_info(q->fd, q->dev));
-	STEP_KEEP(q, "ATTACH", attach(q->fd, q->dev, q->ioas));
+	STEP_KEEP(q, "ATTACH", attach_to(q, q->ioas));
 	STEP(q, "IOAS_ALLOC 2", pvfio_ioas_alloc(q->fd, &q->ioas2));
 	STEP(q, "HWPT_ALLOC", hwpt_alloc(q->fd, q->dev, q->ioas2, &q->hwpt));
-	STEP_KEEP(q, "ATTACH replace", attach(q->fd, q->dev, q->hwpt));
+	STEP_KEEP(q, "ATTACH replace", attach_to(q, q->hwpt));
 	iova = 0x1000000;
 	STEP_KEEP(q, "MAP attached", pvfio_map(q->fd, q->ioas2, q->buf, 2 * PAGE,
 					  &iova, FIXED | RW));
-	STEP_KEEP(q, "ATTACH back", attach(q->fd, q->dev, q->ioas));
-	STEP(q, "DETACH", detach(q->fd, q->dev));
+	STEP_KEEP(q, "ATTACH back", attach_to(q, q->ioas));
+	STEP(q, "DETACH", pvfio_device_detach(q->fd, q->dev));
 	STEP(q, "DESTROY hwpt", pvfio_destroy(q->fd, q->hwpt));
 }
 
@@ -469,19 +447,6 @@ SWEEP_TEST(map_file, false)
 SWEEP_TEST(device, true)
 SWEEP_TEST(access, false)
 
-static bool cmdline_has(const char *word)
-{
-	char line[4096];
-	FILE *f = fopen("/proc/cmdline", "r");
-	bool found = false;
-
-	if (f && fgets(line, sizeof(line), f))
-		found = strstr(line, word) != NULL;
-	if (f)
-		fclose(f);
-	return found;
-}
-
 /* Write @val to a debugfs knob of the kernel's fault injection. */
 static int knob(const char *path, const char *val)
 {
@@ -524,7 +489,7 @@ static int kernel_fail_nth_setup(void)
 static int group_setup(void **state)
 {
 	(void)state;
-	debug_kernel = cmdline_has("pvfio.debug_kernel=1");
+	debug_kernel = pvfio_cmdline_has("pvfio.debug_kernel=1");
 	if (debug_kernel && kernel_fail_nth_setup())
 		return -1;
 	if (pvfio_fixture_load("enable_test_ops=1"))
