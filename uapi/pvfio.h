@@ -60,6 +60,7 @@ enum {
 	PVFIO_CMD_DEVICE_DETACH = 0xac,
 	PVFIO_CMD_IOAS_MAP_FILE = 0xad,
 	PVFIO_CMD_ACCESS_CREATE = 0xae,
+	PVFIO_CMD_IOAS_CHANGE_PROCESS = 0xaf,
 	/* Commands on an access file descriptor. */
 	PVFIO_CMD_ACCESS_PIN = 0xc0,
 	PVFIO_CMD_ACCESS_UNPIN = 0xc1,
@@ -174,15 +175,35 @@ enum pvfio_ioas_map_flags {
  * @flags: enum pvfio_ioas_map_flags; READABLE and/or WRITEABLE is required
  * @ioas_id: the IOAS
  * @__reserved: must be 0
- * @user_va: start of the user memory, page aligned
- * @length: bytes to map, a non-zero multiple of the IOAS's IOVA alignment
+ * @user_va: start of the user memory
+ * @length: bytes to map, non-zero
  * @iova: input with FIXED_IOVA, output otherwise
  *
- * Pin the user memory (long-term, once, whatever number of domains, copies
- * and accesses share it later), charge it to the caller's RLIMIT_MEMLOCK
- * (CAP_IPC_LOCK bypasses; the charge stays with this process's mm whoever
- * unmaps) and map it in every hardware page table attached to the IOAS.
- * On failure nothing stays pinned or charged.
+ * Record the range of the caller's memory at @iova.  Pages are pinned only
+ * when something needs them, as in iommufd:
+ *
+ * - While the IOAS has no hardware page table attached, MAP pins nothing,
+ *   charges nothing and keeps nothing proportional to @length; the memory
+ *   need not even be populated yet.
+ * - Attaching a page table (or MAP into an IOAS that has one) pins every
+ *   page of the mapping, in bounded batches, and maps it.
+ * - An access PIN pins just the pages it asks for.
+ *
+ * Whatever pins a page first, every other user shares it: a page carries
+ * one long-term pin however many page tables, COPYs and accesses use it.
+ * UNMAP, the detach of the last page table and access UNPIN give pins back
+ * as soon as nothing needs them.
+ *
+ * Pinned pages are charged to the process that mapped them (its user, or
+ * its mm: see PVFIO_OPTION_RLIMIT_MODE) against that process's
+ * RLIMIT_MEMLOCK, whoever causes the pin later; a process with
+ * CAP_IPC_LOCK when it maps is not charged (as in iommufd).  Pins are
+ * always counted in the mapping mm's pinned_vm (VmPin).
+ *
+ * Alignment: while the IOAS has no page table and no access attached, its
+ * IOVA alignment (PVFIO_IOAS_IOVA_RANGES) is 1 and @user_va, @length and
+ * @iova may have any byte alignment; otherwise they must be multiples of
+ * the alignment, and @user_va must be page aligned.
  *
  * If the reply cannot be written back (EFAULT), the mapping stays, as in
  * iommufd.
@@ -190,10 +211,10 @@ enum pvfio_ioas_map_flags {
  * Errors: EINVAL zero length, no READABLE/WRITEABLE, unaligned address,
  * length or IOVA, or an IOVA in a reserved range; EOVERFLOW address or IOVA
  * plus length overflows; EEXIST overlaps an existing mapping; ENOSPC no free
- * IOVA range is large enough; ENOMEM over RLIMIT_MEMLOCK, or a length of
- * 2^28 pages (1 TiB with 4 KiB pages) or more; EFAULT the memory
- * is not mapped, or is read-only and WRITEABLE was asked; ENOENT no such
- * IOAS; EOPNOTSUPP unknown flag or non-zero reserved.
+ * IOVA range is large enough; ENOENT no such IOAS; EOPNOTSUPP unknown flag
+ * or non-zero reserved.  With a page table attached, also: ENOMEM over
+ * RLIMIT_MEMLOCK; EFAULT the memory is not mapped, or is read-only and
+ * WRITEABLE was asked.
  */
 struct pvfio_ioas_map {
 	__u32 size;
@@ -213,15 +234,17 @@ struct pvfio_ioas_map {
  * @ioas_id: the IOAS
  * @fd: a memory file: a memfd (as VM memory usually is), or a shmem
  *      (tmpfs) or hugetlbfs file; as in iommufd, no other file is pinned
- * @start: page-aligned offset in the file
- * @length: bytes to map, page aligned, within the file
+ * @start: offset in the file
+ * @length: bytes to map, within the file
  * @iova: input with FIXED_IOVA, output otherwise
  *
- * MAP for a range of a file rather than of the caller's memory: the file's
- * own pages are pinned (long-term, once), whether or not the caller has the
- * file mapped, and charged to the caller like MAP.  WRITEABLE needs a file
- * opened for writing.  A kernel-chosen IOVA keeps the offset of @start
- * within huge pages.
+ * MAP for a range of a file rather than of the caller's memory: the file
+ * (a reference is kept) provides the pages whenever they need pinning,
+ * whether or not anyone has the file mapped; pinning and charging follow
+ * the rules of MAP, the charge going to the caller.  Pinning a file's pages
+ * needs a process context (an in-kernel access pinning from a kernel
+ * thread gets EFAULT).  WRITEABLE needs a file opened for writing.  A
+ * kernel-chosen IOVA keeps the offset of @start within huge pages.
  *
  * Errors: as for MAP, plus EBADF @fd is not open; EINVAL @fd is not a
  * memfd, shmem or hugetlbfs file (iommufd's errno; the page cache of other
@@ -276,13 +299,13 @@ struct pvfio_ioas_unmap {
  * @dst_iova: input with FIXED_IOVA, output otherwise
  * @src_iova: start of the source range, which must be fully mapped
  *
- * Map in @dst_ioas_id the pages already pinned for a range of @src_ioas_id:
- * nothing is pinned or charged again, and the source may be unmapped
- * afterwards without affecting the copy.
+ * Map in @dst_ioas_id the memory a range of @src_ioas_id maps: the copy
+ * shares the source's pages (a page both use is pinned once and charged
+ * once), and the source may be unmapped afterwards without affecting the
+ * copy.
  *
- * Errors: as for MAP, plus EINVAL @src_iova or @length not page aligned;
- * ENOENT a hole in the source range; EPERM WRITEABLE asked for pages pinned
- * read-only.
+ * Errors: as for MAP, plus ENOENT a hole in the source range; EPERM
+ * WRITEABLE asked for memory mapped read-only.
  */
 struct pvfio_ioas_copy {
 	__u32 size;
@@ -320,12 +343,22 @@ struct pvfio_ioas_allow_iovas {
 
 /**
  * enum pvfio_option_id - what PVFIO_OPTION sets or gets
+ * @PVFIO_OPTION_RLIMIT_MODE: on the context (@object_id 0): how pinned
+ *                            pages are charged against RLIMIT_MEMLOCK.
+ *                            0 (default, as iommufd): to the mapping
+ *                            process's user (user->locked_vm, shared by its
+ *                            processes, unaffected by exec); 1: to the
+ *                            mapping process's mm (mm->locked_vm, VmLck,
+ *                            the VFIO type1 model).  Setting needs
+ *                            CAP_SYS_RESOURCE (EPERM) and a context with no
+ *                            object yet (EBUSY).
  * @PVFIO_OPTION_HUGE_PAGES: on an IOAS: 1 (default) maps each physically
  *                           contiguous run with one iommu_map() so drivers
  *                           can use huge IOPTEs; 0 maps page by page.  Can
  *                           be changed only while no page table is attached.
  */
 enum pvfio_option_id {
+	PVFIO_OPTION_RLIMIT_MODE = 0,
 	PVFIO_OPTION_HUGE_PAGES = 1,
 };
 
@@ -348,9 +381,10 @@ enum pvfio_option_op {
  * @object_id: the object the option applies to
  * @val64: value to set, or the value read
  *
- * Errors: EOPNOTSUPP unknown option or op, or non-zero @__reserved; ENOENT
- * no such object of the right type; EINVAL bad value; EBUSY the IOAS has
- * page tables attached.
+ * Errors: EOPNOTSUPP unknown option or op, non-zero @__reserved, or a
+ * non-zero @object_id for a context option; ENOENT no such object of the
+ * right type; EINVAL bad value; EBUSY the IOAS has page tables attached, or
+ * the context has objects; EPERM missing privilege.
  */
 struct pvfio_option {
 	__u32 size;
@@ -361,6 +395,29 @@ struct pvfio_option {
 	__aligned_u64 val64;
 };
 #define PVFIO_OPTION _IO(PVFIO_TYPE, PVFIO_CMD_OPTION)
+
+/**
+ * struct pvfio_ioas_change_process - ioctl(PVFIO_IOAS_CHANGE_PROCESS)
+ * @size: sizeof(struct pvfio_ioas_change_process)
+ * @__reserved: must be 0
+ *
+ * Make the calling process the owner of the memory of every IOAS of the
+ * context: the pages pinned now are charged to it (its user or its mm, as
+ * the context's RLIMIT_MODE says, against its RLIMIT_MEMLOCK) and
+ * uncharged from the previous owners, and later pins are charged to it.
+ * For the live update of a VMM: the new process takes the fd over and the
+ * old one may exit.  As in iommufd, every mapping must come from
+ * PVFIO_IOAS_MAP_FILE (a user VA means nothing in another process).
+ *
+ * Errors: EINVAL a mapping is not file-backed; ENOMEM the new owner's
+ * limit would be exceeded (nothing changed); EOPNOTSUPP non-zero
+ * @__reserved.
+ */
+struct pvfio_ioas_change_process {
+	__u32 size;
+	__u32 __reserved;
+};
+#define PVFIO_IOAS_CHANGE_PROCESS _IO(PVFIO_TYPE, PVFIO_CMD_IOAS_CHANGE_PROCESS)
 
 /**
  * struct pvfio_hwpt_alloc - ioctl(PVFIO_HWPT_ALLOC)
@@ -571,8 +628,18 @@ enum pvfio_access_flags {
  * @out_pin_id: output, the pin's ID for UNPIN and in events
  * @__reserved: must be 0
  *
+ * Pin exactly the pages of the range (those a page table or another pin
+ * holds already are shared, not pinned again) and charge them to the
+ * process that mapped them, as MAP describes.  When the caller is not the
+ * mapping process the pages are pinned from the mapping process's memory;
+ * once that process is gone, pages of a user-VA mapping that are not
+ * pinned already cannot be pinned (EFAULT).  UNPIN gives back what no one
+ * else uses.
+ *
  * Errors: ENOENT not attached or the range is not fully mapped; EPERM WRITE
- * on a read-only mapping; EBUSY an unmap revoking pins in the range or a
+ * on a read-only mapping; EFAULT the memory is not there (or not writable
+ * for WRITE), or the mapping process is gone; ENOMEM over the owner's
+ * RLIMIT_MEMLOCK; EBUSY an unmap revoking pins in the range or a
  * replace is running; EINVAL bad alignment or length; EOVERFLOW; ENOSPC the
  * access holds 65536 pins already; ENODEV the context is gone.
  */
@@ -609,10 +676,11 @@ struct pvfio_access_unpin {
  * @data: user buffer
  *
  * Copy through the CPU between @data and the memory mapped at the IOVA
- * range, as a device would DMA it.
+ * range, as a device would DMA it.  The range needs no pin: pages nothing
+ * holds are pinned for the copy and unpinned after it.
  *
  * Errors: ENOENT not attached or not fully mapped; EPERM WRITE into a
- * read-only mapping (nothing is written); EFAULT bad @data; EINVAL;
+ * read-only mapping (nothing is written); EFAULT bad @data, or memory not there (as for PIN); EINVAL;
  * EOVERFLOW; ENODEV the context is gone.
  */
 struct pvfio_access_rw {
@@ -717,6 +785,7 @@ enum pvfio_test_op {
 	PVFIO_TEST_OP_ACCESS_KEEP_PINS = 8,
 	PVFIO_TEST_OP_FAIL_NTH = 9,
 	PVFIO_TEST_OP_HOLD_OBJECT = 10,
+	PVFIO_TEST_OP_SET_TEMP_MEMORY_LIMIT = 11,
 };
 
 /**
@@ -726,6 +795,9 @@ enum pvfio_test_op {
  * @out_pinned_pages: pages pinned by pvfio, module wide
  * @out_accesses: live accesses, module wide
  * @out_access_pins: pins accesses hold, module wide
+ * @out_user_locked_vm: pages charged to the calling process's user
+ *                      (user->locked_vm, by pvfio and anything else that
+ *                      charges it, e.g. io_uring)
  */
 struct pvfio_test_stats {
 	__aligned_u64 out_contexts;
@@ -733,6 +805,7 @@ struct pvfio_test_stats {
 	__aligned_u64 out_pinned_pages;
 	__aligned_u64 out_accesses;
 	__aligned_u64 out_access_pins;
+	__aligned_u64 out_user_locked_vm;
 };
 
 /**
@@ -869,6 +942,21 @@ struct pvfio_test_hold_object {
 };
 
 /**
+ * struct pvfio_test_temp_memory_limit - PVFIO_TEST_OP_SET_TEMP_MEMORY_LIMIT
+ * @limit: bytes of temporary memory one pinning or unpinning batch may
+ *         use, module wide; 0 restores the default (65536)
+ * @__reserved: must be 0
+ *
+ * Like iommufd's SET_TEMP_MEMORY_LIMIT: a small limit makes every batch
+ * boundary (pin, map, unmap and unpin) happen after a few pages, so tests
+ * reach them with small buffers.  A batch always holds at least one page.
+ */
+struct pvfio_test_temp_memory_limit {
+	__u32 limit;
+	__u32 __reserved;
+};
+
+/**
  * struct pvfio_test_cmd - ioctl(PVFIO_TEST)
  * @size: sizeof(struct pvfio_test_cmd)
  * @op: one of enum pvfio_test_op
@@ -884,6 +972,7 @@ struct pvfio_test_hold_object {
  * @access_keep_pins: PVFIO_TEST_OP_ACCESS_KEEP_PINS
  * @fail_nth: PVFIO_TEST_OP_FAIL_NTH
  * @hold_object: PVFIO_TEST_OP_HOLD_OBJECT
+ * @temp_memory_limit: PVFIO_TEST_OP_SET_TEMP_MEMORY_LIMIT
  * @__union_size: sizes the union so that later operations fit without
  *                changing the struct size
  *
@@ -906,6 +995,7 @@ struct pvfio_test_cmd {
 		struct pvfio_test_access_keep_pins access_keep_pins;
 		struct pvfio_test_fail_nth fail_nth;
 		struct pvfio_test_hold_object hold_object;
+		struct pvfio_test_temp_memory_limit temp_memory_limit;
 		__u8 __union_size[64];
 	};
 };
