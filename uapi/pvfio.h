@@ -680,8 +680,9 @@ struct pvfio_access_unpin {
  * holds are pinned for the copy and unpinned after it.
  *
  * Errors: ENOENT not attached or not fully mapped; EPERM WRITE into a
- * read-only mapping (nothing is written); EFAULT bad @data, or memory not there (as for PIN); EINVAL;
- * EOVERFLOW; ENODEV the context is gone.
+ * read-only mapping (nothing is written); EFAULT bad @data, or the memory
+ * is not there (as for PIN); ENOMEM as for PIN; EINVAL; EOVERFLOW; ENODEV
+ * the context is gone.
  */
 struct pvfio_access_rw {
 	__u32 size;
