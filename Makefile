@@ -42,6 +42,12 @@ check:
 demo:
 	bash tests/vm/demo.sh
 
+# `make bench [CELLS="6.12-vtd ..."]`: pvfio beside VFIO type1 on the stock
+# 6.12 kernel, one boot per IOMMU (tests/vm/bench.sh; README "Benchmarks").
+.PHONY: bench
+bench:
+	bash tests/vm/bench.sh $(CELLS)
+
 # SECONDS is unset for check.sh: bash would take it as its own clock.
 fuzz:
 	env -u SECONDS \

@@ -5,7 +5,9 @@
 # TCG with the emulated IOMMU and the edu device, with INITRAMFS (from
 # mkinitramfs.sh), and writes the whole serial console to LOGFILE.
 # Extra kernel command line: env PVFIO_APPEND.  PVFIO_VERBOSE=1 also echoes
-# the console to stderr.
+# the console to stderr.  PVFIO_MEM: guest RAM in MiB (default 1024, 2048
+# for the debug kernel); PVFIO_EDUS: how many edu devices (default 1; the
+# benchmark uses 2), at slots 04.0, 05.0, ...
 #
 # Exit: 0 if the guest powered itself off after printing PVFIO-GUEST-DONE,
 #       124 on timeout (default 600 s), 1 otherwise (panic, reboot, qemu error).
@@ -20,13 +22,13 @@ is_cell "$cell" || die "unknown cell '$cell' (known: ${PVFIO_CELLS[*]})"
 kernel=$(cell_kernel "$cell") iommu=$(cell_iommu "$cell")
 load_kenv "$kernel"
 
-mem=1024
+mem=${PVFIO_MEM:-1024}
 append="iommu.strict=1 pvfio.iommu=$iommu panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1 hung_task_panic=1"
 if [[ $kernel == *dbg ]]; then
     # KASAN's shadow and kmemleak's object pool need room; every report
     # (KASAN, lockdep, atomic sleep, list/object debugging, kmemleak) is
     # read from the console by check.sh.  The kernel has its own iommufd.
-    mem=2048
+    mem=${PVFIO_MEM:-2048}
     append="$append pvfio.debug_kernel=1 pvfio.kernel_iommufd=1 kasan.fault=report"
 fi
 common=(-accel tcg -m "$mem" -smp 2 -nographic -no-reboot -nic none
@@ -46,8 +48,11 @@ case $iommu in
             append="console=ttyAMA0 $append" ;;
     *) die "unknown IOMMU '$iommu'" ;;
 esac
-# edu at a fixed slot (00:04.0), the same under every IOMMU and on arm64 virt.
-args+=(-device edu,addr=04.0)
+# edu at a fixed slot (00:04.0), the same under every IOMMU and on arm64 virt;
+# more of them at the next slots.
+for ((i = 0; i < ${PVFIO_EDUS:-1}; i++)); do
+    args+=(-device "edu,addr=0$((4 + i)).0")
+done
 [[ -z ${PVFIO_APPEND:-} ]] || append="$append $PVFIO_APPEND"
 command -v "$qemu" >/dev/null || die "$qemu not installed (run tests/vm/fetch.sh)"
 

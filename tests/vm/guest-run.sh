@@ -22,11 +22,14 @@ vmstat() { echo 1 >/proc/sys/vm/stat_refresh; awk -v k="$1" '$1 == k { print $2 
 acq0=$(vmstat nr_foll_pin_acquired)
 rel0=$(vmstat nr_foll_pin_released)
 
-# The boot that expects one WARN (pvfio.warn_test=1) runs only that suite.
+# The boot that expects one WARN (pvfio.warn_test=1) runs only that suite;
+# a benchmark boot (pvfio.bench=full|quick) runs only the benchmark.
 suites=/pvfio/test_*
 if grep -q 'pvfio.warn_test=1' /proc/cmdline; then
 	suites=/pvfio/warn_consumer
 fi
+bench=$(sed -n 's/.*pvfio\.bench=\([^ ]*\).*/\1/p' /proc/cmdline)
+[ -z "$bench" ] || suites=""
 for t in $suites; do
 	[ -x "$t" ] || continue
 	name=${t##*/}
@@ -35,10 +38,11 @@ for t in $suites; do
 	echo "$?" >"/tmp/results/$name.rc"
 done
 
-# The MAP/UNMAP benchmark, in the cells that ask for it (not a test).
-if grep -q 'pvfio.bench=1' /proc/cmdline && [ -x /pvfio/bench_map ]; then
-	echo "pvfio: running bench_map"
-	/pvfio/bench_map >/tmp/bench.out 2>&1
+# The benchmark (not a test): pvfio beside VFIO type1.
+if [ -n "$bench" ]; then
+	echo "pvfio: running bench $bench"
+	if [ "$bench" = quick ]; then set -- quick; else set --; fi
+	/pvfio/bench "$@" >/tmp/bench.out 2>&1
 	echo "$?" >/tmp/bench.rc
 fi
 

@@ -13,6 +13,8 @@
 #
 # Env: PVFIO_INITRD_MODULES="name ..." extra in-kernel modules (e.g.
 # "vfio_pci") to put in the initramfs and load at boot, after the IOMMU ones.
+# PVFIO_INITRD_BENCH_MODULES="name ...": modules put in the initramfs but
+# loaded only by a benchmark boot (pvfio.bench= on the kernel command line).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -101,6 +103,8 @@ for kind in "${kinds[@]}"; do
 done
 # shellcheck disable=SC2086
 [[ -z ${PVFIO_INITRD_MODULES:-} ]] || add_named extra $PVFIO_INITRD_MODULES
+# shellcheck disable=SC2086
+[[ -z ${PVFIO_INITRD_BENCH_MODULES:-} ]] || add_named bench $PVFIO_INITRD_BENCH_MODULES
 
 # ------------------------------------------------------------ payload + libs
 cp -a "$payload/." "$stage/pvfio/"
@@ -158,7 +162,9 @@ say() { echo "pvfio-init: $*"; }
 iommu=$(sed -n 's/.*pvfio\.iommu=\([^ ]*\).*/\1/p' /proc/cmdline)
 say "kernel $(uname -r), pvfio.iommu=${iommu:-<unset>}"
 [ ! -f /etc/pvfio/unavailable.$iommu ] || say "WARNING: missing for $iommu: $(cat /etc/pvfio/unavailable.$iommu)"
-for list in /etc/pvfio/modules.$iommu /etc/pvfio/modules.extra; do
+lists="/etc/pvfio/modules.$iommu /etc/pvfio/modules.extra"
+! grep -q 'pvfio\.bench=' /proc/cmdline || lists="$lists /etc/pvfio/modules.bench"
+for list in $lists; do
     [ -f $list ] || continue
     for ko in $(cat $list); do
         m=$(basename $ko .ko | tr - _)
