@@ -94,25 +94,6 @@ static int pvfio_debugfs_objects_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(pvfio_debugfs_objects);
 
-/*
- * The next IOAS at or after *@index, with a short-term reference (which
- * makes a DESTROY wait for the read), or NULL.
- */
-static struct pvfio_ioas *pvfio_debugfs_next_ioas(struct pvfio_ctx *ctx,
-						  unsigned long *index)
-{
-	struct pvfio_object *obj;
-
-	xa_lock(&ctx->objects);
-	obj = xa_find(&ctx->objects, index, ULONG_MAX, XA_PRESENT);
-	while (obj && (obj->type != PVFIO_OBJ_IOAS ||
-		       !refcount_inc_not_zero(&obj->shortterm_users)))
-		obj = xa_find_after(&ctx->objects, index, ULONG_MAX,
-				    XA_PRESENT);
-	xa_unlock(&ctx->objects);
-	return obj ? container_of(obj, struct pvfio_ioas, obj) : NULL;
-}
-
 static void pvfio_debugfs_show_iopt(struct seq_file *m,
 				    struct pvfio_iopt *iopt,
 				    unsigned int *lines)
@@ -159,7 +140,7 @@ static int pvfio_debugfs_ioas_show(struct seq_file *m, void *unused)
 	unsigned long index = 0;
 	struct pvfio_ioas *ioas;
 
-	while ((ioas = pvfio_debugfs_next_ioas(ctx, &index))) {
+	while ((ioas = pvfio_ioas_next(ctx, &index))) {
 		if (pvfio_debugfs_line(m, &lines)) {
 			seq_printf(m, "ioas %u\n", ioas->obj.id);
 			pvfio_debugfs_show_iopt(m, &ioas->iopt, &lines);

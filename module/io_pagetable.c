@@ -27,7 +27,7 @@ void pvfio_iopt_init(struct pvfio_iopt *iopt)
 	iopt->allowed_itree = RB_ROOT_CACHED;
 	iopt->reserved_itree = RB_ROOT_CACHED;
 	INIT_LIST_HEAD(&iopt->domains);
-	iopt->iova_alignment = PAGE_SIZE;
+	iopt->iova_alignment = 1;
 	iopt->huge_pages = true;
 }
 
@@ -46,12 +46,31 @@ static inline struct pvfio_area *to_area(struct interval_tree_node *node)
 	return node ? container_of(node, struct pvfio_area, node) : NULL;
 }
 
-static unsigned long area_npages(struct pvfio_area *area)
+static unsigned long area_length(struct pvfio_area *area)
 {
-	return (area->node.last - area->node.start + 1) >> PAGE_SHIFT;
+	return area->node.last - area->node.start + 1;
 }
 
-static int pvfio_domain_map(struct pvfio_domain *dom, unsigned long iova,
+/* Whether an area can live in an IOVA space of alignment @align. */
+static bool area_misaligned(struct pvfio_area *area, unsigned long align)
+{
+	if ((area->node.start | (area->node.last + 1)) & (align - 1))
+		return true;
+	/* Whole pages are mapped: the memory must start where the IOVA does. */
+	return align > 1 && (area->page_offset & ~PAGE_MASK);
+}
+
+/**
+ * pvfio_domain_map() - map into a real or a mock domain
+ * @dom: the domain
+ * @iova: IOVA
+ * @paddr: physical address
+ * @size: bytes
+ * @prot: IOMMU_READ and/or IOMMU_WRITE
+ *
+ * Return: 0 or the domain's error.
+ */
+int pvfio_domain_map(struct pvfio_domain *dom, unsigned long iova,
 			    phys_addr_t paddr, size_t size, int prot)
 {
 	if (pvfio_fail_point())
@@ -83,8 +102,14 @@ static void pvfio_domain_sync(struct pvfio_domain *dom,
 		iommu_iotlb_sync(dom->domain, gather);
 }
 
-static void pvfio_domain_unmap_sync(struct pvfio_domain *dom,
-				    unsigned long iova, size_t size)
+/**
+ * pvfio_domain_unmap_sync() - unmap from a domain and sync its IOTLB
+ * @dom: the domain
+ * @iova: IOVA
+ * @size: bytes, all mapped
+ */
+void pvfio_domain_unmap_sync(struct pvfio_domain *dom, unsigned long iova,
+			     size_t size)
 {
 	struct iommu_iotlb_gather gather;
 
@@ -94,50 +119,29 @@ static void pvfio_domain_unmap_sync(struct pvfio_domain *dom,
 }
 
 /*
- * Map an area into one domain: each physically contiguous run of pages with
- * one call, so the IOMMU driver can use its largest IOPTEs, unless huge
- * pages are off for the IOAS.  On failure nothing of the area stays mapped.
+ * Map an area into one more domain of its IOVA space: the first one pins
+ * the pages (and becomes where their pfns are kept), the others take the
+ * pfns from it.  On failure the area is not in @dom.
  */
-static int pvfio_area_map_domain(struct pvfio_iopt *iopt,
-				 struct pvfio_area *area,
-				 struct pvfio_domain *dom)
+static int pvfio_area_add_to_domain(struct pvfio_iopt *iopt,
+				    struct pvfio_area *area,
+				    struct pvfio_domain *dom)
 {
-	struct page **pages = area->pages->pages + area->page_offset;
-	unsigned long npages = area_npages(area);
-	unsigned long i = 0, run;
-	int ret;
+	if (!area->storage)
+		return pvfio_area_fill_first_domain(iopt, area, dom);
+	return pvfio_area_fill_domain(iopt, area, dom);
+}
 
-	lockdep_assert_held_write(&iopt->iova_rwsem);
-
-	while (i < npages) {
-		unsigned long pfn = page_to_pfn(pages[i]);
-
-		run = 1;
-		while (iopt->huge_pages && i + run < npages &&
-		       page_to_pfn(pages[i + run]) == pfn + run)
-			run++;
-		/* The IOMMU core would refuse (and log) a misaligned map. */
-		if (dom->domain &&
-		    ((area->node.start + i * PAGE_SIZE) | PFN_PHYS(pfn) |
-		     (run * PAGE_SIZE)) &
-		    ((1UL << __ffs(dom->domain->pgsize_bitmap)) - 1)) {
-			ret = -EINVAL;
-			goto err_unmap;
-		}
-		ret = pvfio_domain_map(dom, area->node.start + i * PAGE_SIZE,
-				       PFN_PHYS(pfn), run * PAGE_SIZE,
-				       area->prot);
-		if (ret)
-			goto err_unmap;
-		i += run;
-		cond_resched();
-	}
-	return 0;
-
-err_unmap:
-	if (i)
-		pvfio_domain_unmap_sync(dom, area->node.start, i * PAGE_SIZE);
-	return ret;
+/* Take an area out of one of its domains (the storage one last). */
+static void pvfio_area_remove_from_domain(struct pvfio_iopt *iopt,
+					  struct pvfio_area *area,
+					  struct pvfio_domain *dom)
+{
+	if (area->storage == dom)
+		pvfio_area_unfill_storage(iopt, area);
+	else
+		pvfio_domain_unmap_sync(dom, area->node.start,
+					area_length(area));
 }
 
 /* Map a new area into every domain; on failure it is in none of them. */
@@ -148,7 +152,7 @@ static int pvfio_area_map_domains(struct pvfio_iopt *iopt,
 	int ret;
 
 	list_for_each_entry(dom, &iopt->domains, item) {
-		ret = pvfio_area_map_domain(iopt, area, dom);
+		ret = pvfio_area_add_to_domain(iopt, area, dom);
 		if (ret)
 			goto err_unmap;
 	}
@@ -156,9 +160,18 @@ static int pvfio_area_map_domains(struct pvfio_iopt *iopt,
 
 err_unmap:
 	list_for_each_entry_continue_reverse(dom, &iopt->domains, item)
-		pvfio_domain_unmap_sync(dom, area->node.start,
-					area->node.last - area->node.start + 1);
+		pvfio_area_remove_from_domain(iopt, area, dom);
 	return ret;
+}
+
+/* Take an area out of every domain: the storage, which holds pins, last. */
+static void pvfio_area_unmap_domains(struct pvfio_iopt *iopt,
+				     struct pvfio_area *area)
+{
+	struct pvfio_domain *dom;
+
+	list_for_each_entry_reverse(dom, &iopt->domains, item)
+		pvfio_area_remove_from_domain(iopt, area, dom);
 }
 
 /**
@@ -436,13 +449,14 @@ static int pvfio_iopt_check_iova(struct pvfio_iopt *iopt, unsigned long iova,
 }
 
 /*
- * A new area over @npages of @pages from @page_offset, holding a reference
- * on them, at IOVA offset @offset of the range being mapped: its node holds
- * that offset until pvfio_iopt_insert_areas() moves it to the real IOVA.
+ * A new area over @length bytes of @pages from byte @page_offset, holding a
+ * reference on them, at IOVA offset @offset of the range being mapped: its
+ * node holds that offset until pvfio_iopt_insert_areas() moves it to the
+ * real IOVA.
  */
 static struct pvfio_area *pvfio_area_alloc(struct pvfio_pages *pages,
 					   unsigned long page_offset,
-					   unsigned long npages,
+					   unsigned long length,
 					   unsigned long offset)
 {
 	struct pvfio_area *area;
@@ -453,7 +467,7 @@ static struct pvfio_area *pvfio_area_alloc(struct pvfio_pages *pages,
 	area->pages = pages;
 	area->page_offset = page_offset;
 	area->node.start = offset;
-	area->node.last = offset + (npages << PAGE_SHIFT) - 1;
+	area->node.last = offset + length - 1;
 	kref_get(&pages->kref);
 	return area;
 }
@@ -488,24 +502,23 @@ static int pvfio_iopt_insert_areas(struct pvfio_iopt *iopt,
 	int ret;
 
 	down_write(&iopt->iova_rwsem);
-	/* Every area must be whole IOMMU pages of every domain. */
-	list_for_each_entry(area, areas, unpin_item) {
-		if ((area->node.last - area->node.start + 1) &
-		    (iopt->iova_alignment - 1)) {
-			ret = -EINVAL;
-			goto out_unlock;
-		}
-	}
 	if (fixed)
 		ret = pvfio_iopt_check_iova(iopt, *iova, length);
 	else
 		ret = pvfio_iopt_alloc_iova(iopt, length, uptr, iova);
 	if (ret)
 		goto out_unlock;
-
+	/* Every area must be whole IOMMU pages of every domain. */
 	list_for_each_entry(area, areas, unpin_item) {
 		area->node.start += *iova;
 		area->node.last += *iova;
+		if (area_misaligned(area, iopt->iova_alignment))
+			ret = -EINVAL;
+	}
+	if (ret)
+		goto err_unshift;
+
+	list_for_each_entry(area, areas, unpin_item) {
 		area->prot = prot;
 		ret = pvfio_area_map_domains(iopt, area);
 		if (ret)
@@ -520,14 +533,15 @@ static int pvfio_iopt_insert_areas(struct pvfio_iopt *iopt,
 
 err_remove:
 	list_for_each_entry_continue_reverse(area, areas, unpin_item) {
-		struct pvfio_domain *dom;
-
-		list_for_each_entry(dom, &iopt->domains, item)
-			pvfio_domain_unmap_sync(dom, area->node.start,
-						area->node.last -
-						area->node.start + 1);
+		pvfio_area_unmap_domains(iopt, area);
 		interval_tree_remove(&area->node, &iopt->area_itree);
 		cond_resched();
+	}
+err_unshift:
+	/* The caller frees the areas, as if never placed. */
+	list_for_each_entry(area, areas, unpin_item) {
+		area->node.start -= *iova;
+		area->node.last -= *iova;
 	}
 out_unlock:
 	up_write(&iopt->iova_rwsem);
@@ -535,31 +549,36 @@ out_unlock:
 }
 
 /**
- * pvfio_iopt_map_pages() - map pinned pages into an IOVA space
+ * pvfio_iopt_map_pages() - map memory into an IOVA space
  * @iopt: the IOVA space
- * @pages: the pages; the new mapping takes its own reference
+ * @pages: the memory; the new mapping takes its own reference
+ * @offset: byte offset in @pages (from its page-aligned start)
+ * @length: bytes, non-zero
  * @iova: in with @fixed, out otherwise
  * @prot: IOMMU_READ and/or IOMMU_WRITE
  * @fixed: map at *@iova rather than choose
  *
+ * With domains, the memory is pinned and mapped into each; without, nothing
+ * is pinned.
+ *
  * Return: 0, -EINVAL unaligned or reserved IOVA, -EOVERFLOW, -EEXIST overlap,
- * -ENOSPC no hole, -ENOMEM, or a domain's mapping error.  On error nothing
- * changed.
+ * -ENOSPC no hole, -ENOMEM, or an error of pinning (-EFAULT, -EINTR) or of
+ * a domain's mapping.  On error nothing changed.
  */
 int pvfio_iopt_map_pages(struct pvfio_iopt *iopt, struct pvfio_pages *pages,
+			 unsigned long offset, unsigned long length,
 			 unsigned long *iova, int prot, bool fixed)
 {
 	struct pvfio_area *area;
 	LIST_HEAD(areas);
 	int ret;
 
-	area = pvfio_area_alloc(pages, 0, pages->npages, 0);
+	area = pvfio_area_alloc(pages, offset, length, 0);
 	if (!area)
 		return -ENOMEM;
 	list_add_tail(&area->unpin_item, &areas);
-	ret = pvfio_iopt_insert_areas(iopt, &areas,
-				      pages->npages << PAGE_SHIFT, iova, prot,
-				      fixed, pages->uptr);
+	ret = pvfio_iopt_insert_areas(iopt, &areas, length, iova, prot, fixed,
+				      pages->uptr + offset);
 	if (ret)
 		pvfio_areas_free(&areas);
 	return ret;
@@ -590,8 +609,9 @@ static int pvfio_iopt_check_whole(struct pvfio_iopt *iopt, unsigned long iova,
  * @last: last IOVA, inclusive (ULONG_MAX with @iova 0 is everything)
  * @unmapped: bytes unmapped
  *
- * Every domain is unmapped and its IOTLB synced once before any page is
- * unpinned.  If accesses have pins in the range, nothing is unmapped: the
+ * Every domain but the first is unmapped and its IOTLB synced once; then
+ * the first, which holds the pfns, is unmapped a batch at a time, each
+ * batch's IOTLB synced before its pages are unpinned.  If accesses have pins in the range, nothing is unmapped: the
  * areas refuse new access pins from now on and -EAGAIN tells the caller to
  * have the accesses unpin (pvfio_ioas_unmap_range() does) and to try again,
  * or to give up with pvfio_iopt_allow_access().
@@ -602,10 +622,10 @@ static int pvfio_iopt_check_whole(struct pvfio_iopt *iopt, unsigned long iova,
 int pvfio_iopt_unmap(struct pvfio_iopt *iopt, unsigned long iova,
 		     unsigned long last, unsigned long *unmapped)
 {
+	struct pvfio_domain *dom, *storage = NULL;
 	struct interval_tree_node *node, *next;
 	struct iommu_iotlb_gather gather;
 	struct pvfio_area *area, *tmp;
-	struct pvfio_domain *dom;
 	LIST_HEAD(unpin);
 	int ret;
 
@@ -630,7 +650,12 @@ int pvfio_iopt_unmap(struct pvfio_iopt *iopt, unsigned long iova,
 		goto out_unlock;
 	}
 
+	if (!list_empty(&iopt->domains))
+		storage = list_first_entry(&iopt->domains, struct pvfio_domain,
+					   item);
 	list_for_each_entry(dom, &iopt->domains, item) {
+		if (dom == storage)
+			continue;
 		iommu_iotlb_gather_init(&gather);
 		for (node = interval_tree_iter_first(&iopt->area_itree, iova,
 						     last);
@@ -646,6 +671,8 @@ int pvfio_iopt_unmap(struct pvfio_iopt *iopt, unsigned long iova,
 	for (node = interval_tree_iter_first(&iopt->area_itree, iova, last);
 	     node; node = next) {
 		next = interval_tree_iter_next(node, iova, last);
+		if (storage)
+			pvfio_area_unfill_storage(iopt, to_area(node));
 		interval_tree_remove(node, &iopt->area_itree);
 		*unmapped += node->last - node->start + 1;
 		list_add_tail(&to_area(node)->unpin_item, &unpin);
@@ -654,7 +681,7 @@ int pvfio_iopt_unmap(struct pvfio_iopt *iopt, unsigned long iova,
 out_unlock:
 	up_write(&iopt->iova_rwsem);
 
-	/* Every IOTLB is clean: only now may the pages go. */
+	/* Nothing is pinned for these areas any more. */
 	list_for_each_entry_safe(area, tmp, &unpin, unpin_item) {
 		pvfio_pages_put(area->pages);
 		kfree(area);
@@ -664,7 +691,7 @@ out_unlock:
 }
 
 /**
- * pvfio_iopt_copy() - map pages already pinned in one IOVA space in another
+ * pvfio_iopt_copy() - map the memory of one IOVA space's range in another
  * @dst: destination IOVA space
  * @src: source IOVA space (may be @dst)
  * @src_iova: start of the source range
@@ -673,10 +700,11 @@ out_unlock:
  * @prot: IOMMU_READ and/or IOMMU_WRITE for the destination
  * @fixed: map at *@dst_iova rather than choose
  *
- * Nothing is pinned or charged: the new mappings share the source's pages.
+ * The new mappings share the source's pages: a page both use is pinned and
+ * charged once.
  *
- * Return: 0, -ENOENT a hole in the source, -EPERM write access to pages
- * pinned read-only, or an error of pvfio_iopt_map_pages().
+ * Return: 0, -ENOENT a hole in the source, -EPERM write access to memory
+ * mapped read-only, or an error of pvfio_iopt_map_pages().
  */
 int pvfio_iopt_copy(struct pvfio_iopt *dst, struct pvfio_iopt *src,
 		    unsigned long src_iova, unsigned long length,
@@ -687,7 +715,7 @@ int pvfio_iopt_copy(struct pvfio_iopt *dst, struct pvfio_iopt *src,
 	LIST_HEAD(areas);
 	int ret = 0;
 
-	if (!length || ((src_iova | length) & (PAGE_SIZE - 1)))
+	if (!length)
 		return -EINVAL;
 	if (check_add_overflow(src_iova, length - 1, &last))
 		return -EOVERFLOW;
@@ -712,8 +740,7 @@ int pvfio_iopt_copy(struct pvfio_iopt *dst, struct pvfio_iopt *src,
 			break;
 		}
 		copy = pvfio_area_alloc(area->pages, area->page_offset +
-					((cur - node->start) >> PAGE_SHIFT),
-					(end - cur + 1) >> PAGE_SHIFT,
+					(cur - node->start), end - cur + 1,
 					cur - src_iova);
 		if (!copy) {
 			ret = -ENOMEM;
@@ -858,11 +885,11 @@ int pvfio_iopt_add_domain(struct pvfio_iopt *iopt, struct pvfio_domain *dom)
 
 	for (node = interval_tree_iter_first(&iopt->area_itree, 0, ULONG_MAX);
 	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
-		if ((node->start | (node->last + 1)) & (align - 1)) {
+		if (area_misaligned(to_area(node), align)) {
 			ret = -EINVAL;
 			goto err_unmap;
 		}
-		ret = pvfio_area_map_domain(iopt, to_area(node), dom);
+		ret = pvfio_area_add_to_domain(iopt, to_area(node), dom);
 		if (ret)
 			goto err_unmap;
 	}
@@ -881,8 +908,7 @@ err_unmap:
 						     ULONG_MAX);
 		     done != node;
 		     done = interval_tree_iter_next(done, 0, ULONG_MAX))
-			pvfio_domain_unmap_sync(dom, done->start,
-						done->last - done->start + 1);
+			pvfio_area_remove_from_domain(iopt, to_area(done), dom);
 	}
 err_unreserve:
 	__pvfio_iopt_remove_reserved(iopt, dom->owner);
@@ -891,8 +917,9 @@ err_unreserve:
 }
 
 /*
- * The alignment mappings need: the page size, the smallest IOMMU page of
- * every domain, and what the attached accesses ask for.
+ * The alignment mappings need: none (1) with no domain and no access, else
+ * the page size, the smallest IOMMU page of every domain, and what the
+ * attached accesses ask for.
  */
 static void pvfio_iopt_recalc_alignment(struct pvfio_iopt *iopt)
 {
@@ -900,6 +927,10 @@ static void pvfio_iopt_recalc_alignment(struct pvfio_iopt *iopt)
 	struct pvfio_domain *dom;
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
+	if (list_empty(&iopt->domains) && !iopt->access_alignment) {
+		iopt->iova_alignment = 1;
+		return;
+	}
 	list_for_each_entry(dom, &iopt->domains, item)
 		if (dom->domain)
 			align = max(align,
@@ -917,7 +948,8 @@ static void pvfio_iopt_recalc_alignment(struct pvfio_iopt *iopt)
  *               later with pvfio_iopt_release_domain_ranges()
  *
  * Every mapping is unmapped from the domain, with one IOTLB sync at the
- * end.  A real domain must still have a device attached (the last one is
+ * end; if it was the last domain, a batch at a time, unpinning what no
+ * access holds after each batch's sync.  A real domain must still have a device attached (the last one is
  * detached after this): some drivers (VT-d on 6.1) can neither unmap nor
  * flush a domain without one.  Once this returns, MAP and UNMAP of @iopt no
  * longer touch the domain, so it can be detached and reused or freed.
@@ -927,20 +959,40 @@ void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
 {
 	struct iommu_iotlb_gather gather;
 	struct interval_tree_node *node;
+	struct pvfio_domain *next;
 
 	down_write(&iopt->iova_rwsem);
 	if (!dom->added)
 		goto out_unlock;
+	if (list_is_singular(&iopt->domains)) {
+		/* The pins go with the last domain. */
+		for (node = interval_tree_iter_first(&iopt->area_itree, 0,
+						     ULONG_MAX);
+		     node; node = interval_tree_iter_next(node, 0, ULONG_MAX))
+			pvfio_area_unfill_storage(iopt, to_area(node));
+	} else {
+		/* The pfns stay with the next domain, now the first. */
+		next = list_next_entry(dom, item);
+		if (list_first_entry(&iopt->domains, struct pvfio_domain,
+				     item) == dom)
+			for (node = interval_tree_iter_first(&iopt->area_itree,
+							     0, ULONG_MAX);
+			     node;
+			     node = interval_tree_iter_next(node, 0, ULONG_MAX))
+				pvfio_area_set_storage(to_area(node), next);
+		iommu_iotlb_gather_init(&gather);
+		for (node = interval_tree_iter_first(&iopt->area_itree, 0,
+						     ULONG_MAX);
+		     node; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
+			pvfio_domain_unmap(dom, node->start,
+					   node->last - node->start + 1,
+					   &gather);
+			cond_resched();
+		}
+		pvfio_domain_sync(dom, &gather);
+	}
 	list_del(&dom->item);
 	dom->added = false;
-	iommu_iotlb_gather_init(&gather);
-	for (node = interval_tree_iter_first(&iopt->area_itree, 0, ULONG_MAX);
-	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
-		pvfio_domain_unmap(dom, node->start,
-				   node->last - node->start + 1, &gather);
-		cond_resched();
-	}
-	pvfio_domain_sync(dom, &gather);
 	if (!keep_ranges) {
 		__pvfio_iopt_remove_reserved(iopt, dom->owner);
 		pvfio_iopt_recalc_alignment(iopt);
@@ -1021,7 +1073,7 @@ int pvfio_iopt_set_access_alignment(struct pvfio_iopt *iopt,
 	down_write(&iopt->iova_rwsem);
 	for (node = interval_tree_iter_first(&iopt->area_itree, 0, ULONG_MAX);
 	     node && align; node = interval_tree_iter_next(node, 0, ULONG_MAX))
-		if ((node->start | (node->last + 1)) & (align - 1))
+		if (area_misaligned(to_area(node), align))
 			ret = -EINVAL;
 	if (!ret) {
 		iopt->access_alignment = align;
@@ -1032,18 +1084,19 @@ int pvfio_iopt_set_access_alignment(struct pvfio_iopt *iopt,
 }
 
 /*
- * Call @fn for every page of [iova, last], which must be covered by areas
- * without a hole, with the area and the page's index in it.  Stops at the
- * first error.
+ * Call @fn for every area of [iova, last], which must be covered by areas
+ * without a hole, with the part [from, to] of the range in that area.
+ * Stops at the first error.
  */
-static int pvfio_iopt_for_each_page(struct pvfio_iopt *iopt,
+static int pvfio_iopt_for_each_area(struct pvfio_iopt *iopt,
 				    unsigned long iova, unsigned long last,
 				    int (*fn)(struct pvfio_area *area,
-					      unsigned long index, void *arg),
+					      unsigned long from,
+					      unsigned long to, void *arg),
 				    void *arg)
 {
 	struct interval_tree_node *node;
-	unsigned long cur = iova, i;
+	unsigned long cur = iova;
 	int ret;
 
 	lockdep_assert_held(&iopt->iova_rwsem);
@@ -1054,12 +1107,9 @@ static int pvfio_iopt_for_each_page(struct pvfio_iopt *iopt,
 
 		if (node->start > cur)
 			return -ENOENT;
-		for (i = (cur - node->start) >> PAGE_SHIFT;
-		     i <= (end - node->start) >> PAGE_SHIFT; i++) {
-			ret = fn(to_area(node), i, arg);
-			if (ret)
-				return ret;
-		}
+		ret = fn(to_area(node), cur, end, arg);
+		if (ret)
+			return ret;
 		if (end == last)
 			return 0;
 		cur = end + 1;
@@ -1067,20 +1117,23 @@ static int pvfio_iopt_for_each_page(struct pvfio_iopt *iopt,
 	return -ENOENT;
 }
 
-static struct page *area_page(struct pvfio_area *area, unsigned long index)
+/* The index in its pages of the page holding IOVA @iova of @area. */
+static unsigned long area_iova_index(struct pvfio_area *area,
+				     unsigned long iova)
 {
-	return area->pages->pages[area->page_offset + index];
+	return (area->page_offset + (iova - area->node.start)) >> PAGE_SHIFT;
 }
 
 struct pvfio_pin_walk {
+	unsigned long iova;
 	struct page **out_pages;
-	unsigned long n;
 	bool write;
-	struct pvfio_area *last_area;
+	bool dirty;
+	unsigned long done;	/* IOVA up to which pages are held */
 };
 
-static int pvfio_pin_check(struct pvfio_area *area, unsigned long index,
-			   void *arg)
+static int pvfio_pin_check(struct pvfio_area *area, unsigned long from,
+			   unsigned long to, void *arg)
 {
 	struct pvfio_pin_walk *w = arg;
 
@@ -1091,67 +1144,71 @@ static int pvfio_pin_check(struct pvfio_area *area, unsigned long index,
 	return 0;
 }
 
-static int pvfio_pin_take(struct pvfio_area *area, unsigned long index,
-			  void *arg)
+static int pvfio_pin_take(struct pvfio_area *area, unsigned long from,
+			  unsigned long to, void *arg)
+{
+	struct pvfio_pin_walk *w = arg;
+	int ret;
+
+	ret = pvfio_pages_access_pin(area->pages,
+				     area_iova_index(area, from),
+				     area_iova_index(area, to),
+				     w->out_pages +
+				     ((from - w->iova) >> PAGE_SHIFT));
+	if (ret)
+		return ret;
+	atomic_inc(&area->num_accesses);
+	w->done = to;
+	return 0;
+}
+
+static int pvfio_pin_drop(struct pvfio_area *area, unsigned long from,
+			  unsigned long to, void *arg)
 {
 	struct pvfio_pin_walk *w = arg;
 
-	w->out_pages[w->n++] = area_page(area, index);
-	/* Count the pin once per area it touches. */
-	if (area != w->last_area) {
-		atomic_inc(&area->num_accesses);
-		w->last_area = area;
-	}
+	pvfio_pages_access_unpin(area->pages, area_iova_index(area, from),
+				 area_iova_index(area, to), w->dirty);
+	WARN_ON(atomic_dec_if_positive(&area->num_accesses) < 0);
 	return 0;
 }
 
 /**
- * pvfio_iopt_access_pin() - hand out the pages behind an IOVA range
+ * pvfio_iopt_access_pin() - hold the pages behind an IOVA range
  * @iopt: the IOVA space
  * @iova: first IOVA, page aligned
  * @last: last IOVA
  * @out_pages: one page pointer per page of the range
  * @write: the access will write the pages
  *
- * The pages are already pinned by the mappings; the access's pin keeps the
- * mappings from being unmapped until pvfio_iopt_access_unpin().
+ * Pages a domain or another pin holds are shared; the others are pinned
+ * from the mapping's memory and charged to its owner.  The access's pin
+ * keeps the mappings from being unmapped until pvfio_iopt_access_unpin().
  *
  * Return: 0, -ENOENT a hole, -EPERM write to a read-only mapping, -EBUSY an
- * unmap of the range is revoking pins.
+ * unmap of the range is revoking pins, or a pinning error (-EFAULT,
+ * -ENOMEM, -EINTR).  On error nothing is held.
  */
 int pvfio_iopt_access_pin(struct pvfio_iopt *iopt, unsigned long iova,
 			  unsigned long last, struct page **out_pages,
 			  bool write)
 {
-	struct pvfio_pin_walk w = { .out_pages = out_pages, .write = write };
+	struct pvfio_pin_walk w = {
+		.iova = iova, .out_pages = out_pages, .write = write,
+	};
 	int ret;
 
 	down_read(&iopt->iova_rwsem);
-	ret = pvfio_iopt_for_each_page(iopt, iova, last, pvfio_pin_check, &w);
+	ret = pvfio_iopt_for_each_area(iopt, iova, last, pvfio_pin_check, &w);
 	if (!ret)
-		ret = pvfio_iopt_for_each_page(iopt, iova, last,
+		ret = pvfio_iopt_for_each_area(iopt, iova, last,
 					       pvfio_pin_take, &w);
+	/* Give back what the areas before the failing one hold. */
+	if (ret && w.done)
+		WARN_ON(pvfio_iopt_for_each_area(iopt, iova, w.done,
+						 pvfio_pin_drop, &w));
 	up_read(&iopt->iova_rwsem);
 	return ret;
-}
-
-struct pvfio_unpin_walk {
-	bool dirty;
-	struct pvfio_area *last_area;
-};
-
-static int pvfio_unpin_one(struct pvfio_area *area, unsigned long index,
-			   void *arg)
-{
-	struct pvfio_unpin_walk *w = arg;
-
-	if (w->dirty)
-		set_page_dirty_lock(area_page(area, index));
-	if (area != w->last_area) {
-		WARN_ON(atomic_dec_if_positive(&area->num_accesses) < 0);
-		w->last_area = area;
-	}
-	return 0;
 }
 
 /**
@@ -1164,25 +1221,23 @@ static int pvfio_unpin_one(struct pvfio_area *area, unsigned long index,
 void pvfio_iopt_access_unpin(struct pvfio_iopt *iopt, unsigned long iova,
 			     unsigned long last, bool dirty)
 {
-	struct pvfio_unpin_walk w = { .dirty = dirty };
+	struct pvfio_pin_walk w = { .dirty = dirty };
 
 	down_read(&iopt->iova_rwsem);
 	/* The areas cannot go while the pin exists: no hole is possible. */
-	WARN_ON(pvfio_iopt_for_each_page(iopt, iova, last, pvfio_unpin_one,
+	WARN_ON(pvfio_iopt_for_each_area(iopt, iova, last, pvfio_pin_drop,
 					 &w));
 	up_read(&iopt->iova_rwsem);
 }
 
 struct pvfio_rw_walk {
 	unsigned long iova;	/* of the first byte */
-	unsigned long last;	/* of the last byte */
 	char *data;
 	bool write;
-	unsigned long cur;	/* IOVA of the page being copied */
 };
 
-static int pvfio_rw_check(struct pvfio_area *area, unsigned long index,
-			  void *arg)
+static int pvfio_rw_check(struct pvfio_area *area, unsigned long from,
+			  unsigned long to, void *arg)
 {
 	struct pvfio_rw_walk *w = arg;
 
@@ -1191,27 +1246,15 @@ static int pvfio_rw_check(struct pvfio_area *area, unsigned long index,
 	return 0;
 }
 
-static int pvfio_rw_page(struct pvfio_area *area, unsigned long index,
-			 void *arg)
+static int pvfio_rw_area(struct pvfio_area *area, unsigned long from,
+			 unsigned long to, void *arg)
 {
 	struct pvfio_rw_walk *w = arg;
-	unsigned long page_iova = area->node.start + (index << PAGE_SHIFT);
-	unsigned long from = max(page_iova, w->iova);
-	unsigned long to = min(page_iova + PAGE_SIZE - 1, w->last);
-	struct page *page = area_page(area, index);
-	char *va;
 
-	va = kmap_local_page(page);
-	if (w->write)
-		memcpy(va + (from - page_iova), w->data + (from - w->iova),
-		       to - from + 1);
-	else
-		memcpy(w->data + (from - w->iova), va + (from - page_iova),
-		       to - from + 1);
-	kunmap_local(va);
-	if (w->write)
-		set_page_dirty_lock(page);
-	return 0;
+	return pvfio_pages_rw(area->pages,
+			      area->page_offset + (from - area->node.start),
+			      w->data + (from - w->iova), to - from + 1,
+			      w->write);
 }
 
 /**
@@ -1222,30 +1265,32 @@ static int pvfio_rw_page(struct pvfio_area *area, unsigned long index,
  * @length: bytes, non-zero
  * @write: copy @data to the IOVA range (needs writable mappings)
  *
- * Works from any process context, kernel threads included: the pages are
- * pinned by the mappings, and held mapped by the read lock.
+ * Works from any process context, kernel threads included; pages nothing
+ * holds are pinned for the copy (from the mapping process's memory) and
+ * unpinned after it.  The read lock keeps the mappings.
  *
  * Return: 0, -ENOENT a hole, -EPERM a write into a read-only mapping
- * (nothing written), -EOVERFLOW.
+ * (nothing written), -EOVERFLOW, or a pinning error (-EFAULT, -ENOMEM,
+ * -EINTR; what was copied before it stays).
  */
 int pvfio_iopt_rw(struct pvfio_iopt *iopt, unsigned long iova, void *data,
 		  size_t length, bool write)
 {
 	struct pvfio_rw_walk w = { .iova = iova, .data = data, .write = write };
+	unsigned long last;
 	int ret;
 
 	if (!length)
 		return -EINVAL;
-	if (check_add_overflow(iova, length - 1, &w.last))
+	if (check_add_overflow(iova, length - 1, &last))
 		return -EOVERFLOW;
 
 	down_read(&iopt->iova_rwsem);
-	/* Check every page's permission before copying anything. */
-	ret = pvfio_iopt_for_each_page(iopt, iova & PAGE_MASK, w.last,
-				       pvfio_rw_check, &w);
+	/* Check every mapping's permission before copying anything. */
+	ret = pvfio_iopt_for_each_area(iopt, iova, last, pvfio_rw_check, &w);
 	if (!ret)
-		ret = pvfio_iopt_for_each_page(iopt, iova & PAGE_MASK, w.last,
-					       pvfio_rw_page, &w);
+		ret = pvfio_iopt_for_each_area(iopt, iova, last, pvfio_rw_area,
+					       &w);
 	up_read(&iopt->iova_rwsem);
 	return ret;
 }

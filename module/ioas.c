@@ -42,6 +42,28 @@ err_abort:
 	return ret;
 }
 
+/**
+ * pvfio_ioas_next() - the next IOAS of a context, for walking them all
+ * @ctx: the context
+ * @index: in: the ID to start from; out: the IOAS's ID (add 1 to go on)
+ *
+ * Return: the IOAS with a short-term reference (pvfio_object_put() it), or
+ * NULL when there is none left.
+ */
+struct pvfio_ioas *pvfio_ioas_next(struct pvfio_ctx *ctx, unsigned long *index)
+{
+	struct pvfio_object *obj;
+
+	xa_lock(&ctx->objects);
+	obj = xa_find(&ctx->objects, index, ULONG_MAX, XA_PRESENT);
+	while (obj && (obj->type != PVFIO_OBJ_IOAS ||
+		       !refcount_inc_not_zero(&obj->shortterm_users)))
+		obj = xa_find_after(&ctx->objects, index, ULONG_MAX,
+				    XA_PRESENT);
+	xa_unlock(&ctx->objects);
+	return obj ? container_of(obj, struct pvfio_ioas, obj) : NULL;
+}
+
 void pvfio_ioas_destroy(struct pvfio_object *obj)
 {
 	struct pvfio_ioas *ioas = container_of(obj, struct pvfio_ioas, obj);
@@ -149,24 +171,26 @@ static int pvfio_map_check(u32 flags, u64 addr, u64 length, u64 iova)
 	if (check_add_overflow(addr, length, &end) || end > ULONG_MAX ||
 	    iova > ULONG_MAX)
 		return -EOVERFLOW;
-	if ((addr | length) & (PAGE_SIZE - 1))
-		return -EINVAL;
+	/* Alignment is the IOAS's to check: it may be 1. */
 	if ((flags & PVFIO_IOAS_MAP_FIXED_IOVA) &&
 	    check_add_overflow(iova, length - 1, &end))
 		return -EOVERFLOW;
 	return 0;
 }
 
-/* Map pinned pages (consuming the caller's reference) and report the IOVA. */
+/*
+ * Map @length bytes from byte @start of @pages (consuming the caller's
+ * reference) and report the IOVA.
+ */
 static int pvfio_map_pages(struct pvfio_ucmd *ucmd, struct pvfio_ioas *ioas,
-			   struct pvfio_pages *pages, u32 flags, u64 *iova_out,
-			   size_t cmd_len)
+			   struct pvfio_pages *pages, u64 start, u64 length,
+			   u32 flags, u64 *iova_out, size_t cmd_len)
 {
 	unsigned long iova = *iova_out;
 	int ret;
 
-	ret = pvfio_iopt_map_pages(&ioas->iopt, pages, &iova,
-				   pvfio_map_prot(flags),
+	ret = pvfio_iopt_map_pages(&ioas->iopt, pages, start - pages->uptr,
+				   length, &iova, pvfio_map_prot(flags),
 				   flags & PVFIO_IOAS_MAP_FIXED_IOVA);
 	/* The mapping holds its own reference on success. */
 	pvfio_pages_put(pages);
@@ -198,13 +222,14 @@ int pvfio_ioas_map(struct pvfio_ucmd *ucmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
-	pages = pvfio_pages_create(cmd->user_va, cmd->length >> PAGE_SHIFT,
+	pages = pvfio_pages_create(cmd->user_va, cmd->length,
 				   cmd->flags & PVFIO_IOAS_MAP_WRITEABLE,
-				   ucmd->ctx->test_memlimit);
+				   ucmd->ctx);
 	if (IS_ERR(pages))
 		ret = PTR_ERR(pages);
 	else
-		ret = pvfio_map_pages(ucmd, ioas, pages, cmd->flags, &cmd->iova,
+		ret = pvfio_map_pages(ucmd, ioas, pages, cmd->user_va,
+				      cmd->length, cmd->flags, &cmd->iova,
 				      sizeof(*cmd));
 	pvfio_object_put(&ioas->obj);
 	return ret;
@@ -231,15 +256,15 @@ int pvfio_ioas_map_file(struct pvfio_ucmd *ucmd)
 		goto out_put;
 	}
 
-	pages = pvfio_pages_create_file(file, cmd->start,
-					cmd->length >> PAGE_SHIFT,
+	pages = pvfio_pages_create_file(file, cmd->start, cmd->length,
 					cmd->flags & PVFIO_IOAS_MAP_WRITEABLE,
-					ucmd->ctx->test_memlimit);
+					ucmd->ctx);
 	fput(file);
 	if (IS_ERR(pages))
 		ret = PTR_ERR(pages);
 	else
-		ret = pvfio_map_pages(ucmd, ioas, pages, cmd->flags, &cmd->iova,
+		ret = pvfio_map_pages(ucmd, ioas, pages, cmd->start,
+				      cmd->length, cmd->flags, &cmd->iova,
 				      sizeof(*cmd));
 out_put:
 	pvfio_object_put(&ioas->obj);
@@ -354,6 +379,37 @@ out_put:
 	return ret;
 }
 
+/*
+ * PVFIO_OPTION_RLIMIT_MODE: how the context's new mappings are charged.  As
+ * in iommufd it can change only while the context has no object, so no
+ * mapping is charged the old way.
+ */
+static int pvfio_option_rlimit_mode(struct pvfio_ucmd *ucmd)
+{
+	struct pvfio_option *cmd = ucmd->cmd;
+	struct pvfio_ctx *ctx = ucmd->ctx;
+	int ret = 0;
+
+	if (cmd->object_id)
+		return -EOPNOTSUPP;
+	if (cmd->op == PVFIO_OPTION_OP_GET) {
+		cmd->val64 = READ_ONCE(ctx->account_mode) == PVFIO_ACCOUNT_MM;
+		return pvfio_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+	if (cmd->val64 > 1)
+		return -EINVAL;
+	if (!capable(CAP_SYS_RESOURCE))
+		return -EPERM;
+	xa_lock(&ctx->objects);
+	if (!xa_empty(&ctx->objects))
+		ret = -EBUSY;
+	else
+		WRITE_ONCE(ctx->account_mode, cmd->val64 ? PVFIO_ACCOUNT_MM :
+			   PVFIO_ACCOUNT_USER);
+	xa_unlock(&ctx->objects);
+	return ret;
+}
+
 int pvfio_option(struct pvfio_ucmd *ucmd)
 {
 	struct pvfio_option *cmd = ucmd->cmd;
@@ -362,9 +418,11 @@ int pvfio_option(struct pvfio_ucmd *ucmd)
 
 	if (cmd->__reserved)
 		return -EOPNOTSUPP;
-	if (cmd->option_id != PVFIO_OPTION_HUGE_PAGES)
-		return -EOPNOTSUPP;
 	if (cmd->op != PVFIO_OPTION_OP_SET && cmd->op != PVFIO_OPTION_OP_GET)
+		return -EOPNOTSUPP;
+	if (cmd->option_id == PVFIO_OPTION_RLIMIT_MODE)
+		return pvfio_option_rlimit_mode(ucmd);
+	if (cmd->option_id != PVFIO_OPTION_HUGE_PAGES)
 		return -EOPNOTSUPP;
 	if (cmd->op == PVFIO_OPTION_OP_SET && cmd->val64 > 1)
 		return -EINVAL;
@@ -382,5 +440,108 @@ int pvfio_option(struct pvfio_ucmd *ucmd)
 		ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
 	}
 	pvfio_object_put(&ioas->obj);
+	return ret;
+}
+
+/*
+ * CHANGE_PROCESS runs one at a time, module wide: it is rare, and it owns
+ * pvfio_pages.change_gen, which tells it which pages it has seen.
+ */
+static DEFINE_MUTEX(pvfio_change_process_lock);
+static u64 pvfio_change_gen;
+
+/* One mapping's memory whose charge CHANGE_PROCESS moves. */
+struct pvfio_change_item {
+	struct list_head item;
+	struct pvfio_pages *pages;
+	struct pvfio_pages_owner owner;
+};
+
+/*
+ * Collect the distinct pages of every IOAS of the context, each with a
+ * reference, into @items.  -EINVAL if one is not file-backed.
+ */
+static int pvfio_change_collect(struct pvfio_ctx *ctx, struct list_head *items)
+{
+	struct interval_tree_node *node;
+	struct pvfio_change_item *it;
+	unsigned long index = 0;
+	struct pvfio_ioas *ioas;
+	int ret = 0;
+
+	lockdep_assert_held(&pvfio_change_process_lock);
+	pvfio_change_gen++;
+	while (!ret && (ioas = pvfio_ioas_next(ctx, &index))) {
+		down_read(&ioas->iopt.iova_rwsem);
+		for (node = interval_tree_iter_first(&ioas->iopt.area_itree, 0,
+						     ULONG_MAX);
+		     node && !ret;
+		     node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
+			struct pvfio_pages *pages =
+				container_of(node, struct pvfio_area,
+					     node)->pages;
+
+			if (!pages->file) {
+				ret = -EINVAL;
+				break;
+			}
+			if (pages->change_gen == pvfio_change_gen)
+				continue;
+			pages->change_gen = pvfio_change_gen;
+			it = pvfio_kzalloc(sizeof(*it), GFP_KERNEL_ACCOUNT);
+			if (!it) {
+				ret = -ENOMEM;
+				break;
+			}
+			kref_get(&pages->kref);
+			it->pages = pages;
+			list_add_tail(&it->item, items);
+		}
+		up_read(&ioas->iopt.iova_rwsem);
+		pvfio_object_put(&ioas->obj);
+		index++;
+	}
+	return ret;
+}
+
+int pvfio_ioas_change_process(struct pvfio_ucmd *ucmd)
+{
+	struct pvfio_ioas_change_process *cmd = ucmd->cmd;
+	struct pvfio_change_item *it, *tmp;
+	LIST_HEAD(items);
+	int ret;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+
+	mutex_lock(&pvfio_change_process_lock);
+	ret = pvfio_change_collect(ucmd->ctx, &items);
+	if (ret)
+		goto out_free;
+	list_for_each_entry(it, &items, item) {
+		pvfio_owner_init(&it->owner, ucmd->ctx);
+		ret = pvfio_pages_swap_owner(it->pages, &it->owner, false);
+		if (ret) {
+			/* Not swapped: @it->owner is still the new one. */
+			pvfio_owner_put(&it->owner);
+			it->owner.mm = NULL;
+			goto err_undo;
+		}
+	}
+	goto out_free;
+
+err_undo:
+	list_for_each_entry_continue_reverse(it, &items, item)
+		WARN_ON(pvfio_pages_swap_owner(it->pages, &it->owner, true));
+out_free:
+	/* Each item now holds the owner its pages no longer have. */
+	list_for_each_entry_safe(it, tmp, &items, item) {
+		if (it->owner.mm)
+			pvfio_owner_put(&it->owner);
+		pvfio_pages_put(it->pages);
+		list_del(&it->item);
+		kfree(it);
+	}
+	mutex_unlock(&pvfio_change_process_lock);
 	return ret;
 }

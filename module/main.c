@@ -291,6 +291,7 @@ static int pvfio_fops_open(struct inode *inode, struct file *filp)
 	xa_init_flags(&ctx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	mutex_init(&ctx->accesses_lock);
 	INIT_LIST_HEAD(&ctx->accesses);
+	ctx->account_mode = PVFIO_ACCOUNT_USER;
 	ctx->file = filp;
 	filp->private_data = ctx;
 	atomic64_inc(&pvfio_nr_contexts);
@@ -464,6 +465,8 @@ static const struct pvfio_ioctl_op pvfio_ioctl_ops[] = {
 		    struct pvfio_device_detach, dev_id, false),
 	PVFIO_IOCTL(PVFIO_ACCESS_CREATE, pvfio_access_create_ioctl,
 		    struct pvfio_access_create, out_fd, false),
+	PVFIO_IOCTL(PVFIO_IOAS_CHANGE_PROCESS, pvfio_ioas_change_process,
+		    struct pvfio_ioas_change_process, __reserved, false),
 	PVFIO_ACCESS_IOCTL(PVFIO_ACCESS_PIN, pvfio_uaccess_pin,
 			   struct pvfio_access_pin, __reserved),
 	PVFIO_ACCESS_IOCTL(PVFIO_ACCESS_UNPIN, pvfio_uaccess_unpin,

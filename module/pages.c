@@ -1,261 +1,1133 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Pinned user memory and its accounting.
+ * The user memory behind IOAS mappings, pinned only while something needs
+ * it: the model of iommufd's iopt_pages, written for pvfio.
  *
- * A struct pvfio_pages is one range of user memory pinned once, at MAP
- * time, with long-term pins.  IOAS areas (including COPYs into other IOASes)
- * share it by reference; the last reference unpins it, marking the pages
- * dirty if devices could write them, and returns the charge.
+ * A struct pvfio_pages names a range of memory: user virtual addresses of
+ * the mapping process, or pages of a memory file.  MAP creates one and pins
+ * nothing.  A page of it is pinned, once, while at least one of these holds
+ * it:
  *
- * The charge goes to the locked_vm of the mapping process's mm, checked
- * against the RLIMIT_MEMLOCK of the process that maps, unless it has
- * CAP_IPC_LOCK.  The mm is captured at map time, so whoever unmaps (another
- * process holding the fd, or the context closing after the mapper died) the
- * charge returns to the right place.
+ * - an area (a mapping of some IOAS, COPYs included) whose IOAS has a page
+ *   table: the area is then on @domains_itree, and its "storage" domain is
+ *   where the pfns are kept: nothing proportional to the mapping's length
+ *   is kept besides the IOMMU's own page table;
+ * - an access pin: the pin is on @access_itree, and the pfns of every page
+ *   some access pin covers are in @pinned_pfns.
  *
- * The page array grows as pinning succeeds, never ahead of it: a MAP of a
- * huge range with nothing behind it fails on its first batch having
- * allocated one batch's worth, whatever the length and the limit.
+ * A page that needs pinning is taken from whichever of these holds it
+ * already, and pinned from the user (or the file) only when none does; it
+ * is unpinned when the last of them lets go.  Work is done in batches of
+ * pfn runs whose memory is bounded (pvfio_temp_memory_limit), whatever the
+ * length of the mapping.
+ *
+ * Pinned pages are charged to the process that made the mapping: to its
+ * user (user->locked_vm, iommufd's default) or its mm (mm->locked_vm, the
+ * VFIO type1 model), against its RLIMIT_MEMLOCK; a mapper with CAP_IPC_LOCK
+ * is not charged.  The pins always count in the mapping mm's pinned_vm.
+ *
+ * Locking: pvfio_pages.mutex protects the trees, @pinned_pfns, @npinned and
+ * the owner.  It nests inside pvfio_iopt.iova_rwsem and outside mmap_lock.
+ * An area's storage domain is changed only with the mutex held, so another
+ * IOAS sharing the pages can read pfns from it.
  */
 #include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/iommu.h>
 #include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/sched/user.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 
 #include "pvfio_private.h"
 
-/* Pages pinned per pin_user_pages_*() call, and unpinned per call. */
-#define PVFIO_PIN_BATCH 512
-/* One mapping's page array stays below INT_MAX bytes (kvmalloc's limit). */
-#define PVFIO_MAX_PAGES (INT_MAX / sizeof(struct page *))
+#define PVFIO_TEMP_MEMORY_DEFAULT 65536
+/* Runs and page pointers a batch has on the stack if allocation fails. */
+#define PVFIO_BATCH_BACKUP 4
 
-static int pvfio_pages_charge(struct pvfio_pages *pages,
-			      unsigned long limit_override)
+static unsigned int pvfio_temp_memory_limit = PVFIO_TEMP_MEMORY_DEFAULT;
+
+/**
+ * pvfio_set_temp_memory_limit() - bound the memory of one batch
+ * @limit: bytes, 0 for the default
+ *
+ * For PVFIO_TEST_OP_SET_TEMP_MEMORY_LIMIT: a small limit puts the batch
+ * boundaries a few pages apart.
+ */
+void pvfio_set_temp_memory_limit(unsigned int limit)
 {
-	unsigned long limit;
+	WRITE_ONCE(pvfio_temp_memory_limit,
+		   limit ?: PVFIO_TEMP_MEMORY_DEFAULT);
+}
+
+/*
+ * A batch: runs of physically contiguous pfns for consecutive page indexes,
+ * in index order.  A page extending the last run never needs room, so a
+ * batch only ever fills up at a physical discontinuity: a batch boundary
+ * never cuts a contiguous run, and so never an IOPTE.
+ */
+struct pvfio_batch {
+	unsigned long *pfns;
+	u32 *npfns;
+	unsigned int cap;
+	unsigned int end;
+	unsigned long total;
+	bool merge;
+	unsigned long backup_pfns[PVFIO_BATCH_BACKUP];
+	u32 backup_npfns[PVFIO_BATCH_BACKUP];
+};
+
+static void pvfio_batch_init(struct pvfio_batch *batch, bool merge)
+{
+	size_t entry = sizeof(*batch->pfns) + sizeof(*batch->npfns);
+	unsigned int cap = max_t(unsigned int,
+				 READ_ONCE(pvfio_temp_memory_limit) / entry, 1);
+	void *mem = NULL;
+
+	batch->end = 0;
+	batch->total = 0;
+	batch->merge = merge;
+	/* Failing to allocate only makes the batches small. */
+	if (cap > PVFIO_BATCH_BACKUP && !pvfio_fail_point())
+		mem = kmalloc_array(cap, entry, GFP_KERNEL_ACCOUNT |
+				    __GFP_NOWARN);
+	if (mem) {
+		batch->pfns = mem;
+		batch->npfns = mem + cap * sizeof(*batch->pfns);
+		batch->cap = cap;
+	} else {
+		batch->pfns = batch->backup_pfns;
+		batch->npfns = batch->backup_npfns;
+		batch->cap = min_t(unsigned int, cap, PVFIO_BATCH_BACKUP);
+	}
+}
+
+static void pvfio_batch_destroy(struct pvfio_batch *batch)
+{
+	if (batch->pfns != batch->backup_pfns)
+		kfree(batch->pfns);
+}
+
+static void pvfio_batch_clear(struct pvfio_batch *batch)
+{
+	batch->end = 0;
+	batch->total = 0;
+}
+
+/* Room for @n more pages, whatever their pfns. */
+static unsigned int pvfio_batch_room(struct pvfio_batch *batch)
+{
+	return batch->cap - batch->end;
+}
+
+static bool pvfio_batch_add(struct pvfio_batch *batch, unsigned long pfn)
+{
+	unsigned int last = batch->end - 1;
+
+	if (batch->end && batch->merge &&
+	    batch->pfns[last] + batch->npfns[last] == pfn &&
+	    batch->npfns[last] != U32_MAX) {
+		batch->npfns[last]++;
+	} else {
+		if (batch->end == batch->cap)
+			return false;
+		batch->pfns[batch->end] = pfn;
+		batch->npfns[batch->end++] = 1;
+	}
+	batch->total++;
+	return true;
+}
+
+/* A position in a batch, moving forward only. */
+struct pvfio_batch_cursor {
+	unsigned int run;
+	unsigned long in_run;
+	unsigned long offset;
+};
+
+/*
+ * Call @fn on the pfn runs of pages [@from, @to] of @batch (offsets in the
+ * batch, in pages), advancing @cur, which must not be past @from.
+ */
+static void pvfio_batch_for_runs(struct pvfio_batch *batch,
+				 struct pvfio_batch_cursor *cur,
+				 unsigned long from, unsigned long to,
+				 void (*fn)(unsigned long pfn, unsigned long n,
+					    void *arg),
+				 void *arg)
+{
+	while (cur->offset <= to) {
+		unsigned long left = batch->npfns[cur->run] - cur->in_run;
+		unsigned long skip = 0, n;
+
+		if (cur->offset < from)
+			skip = min(left, from - cur->offset);
+		n = min(left - skip, to + 1 - cur->offset - skip);
+		if (n)
+			fn(batch->pfns[cur->run] + cur->in_run + skip, n, arg);
+		cur->in_run += skip + n;
+		cur->offset += skip + n;
+		if (cur->in_run == batch->npfns[cur->run]) {
+			cur->run++;
+			cur->in_run = 0;
+			if (cur->run == batch->end)
+				break;
+		}
+	}
+}
+
+/*
+ * Accounting.
+ */
+static unsigned long pvfio_owner_limit(struct pvfio_pages_owner *o)
+{
+	if (o->limit_override)
+		return o->limit_override;
+	return task_rlimit(o->task, RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+}
+
+/* Charge @n pages to @o: within its limit, or whatever it is with @force. */
+static int pvfio_charge(struct pvfio_pages_owner *o, unsigned long n,
+			bool force)
+{
+	unsigned long limit = force ? ULONG_MAX : pvfio_owner_limit(o);
+	unsigned long cur;
 	int ret = 0;
 
-	if (limit_override)
-		limit = limit_override;
-	else if (capable(CAP_IPC_LOCK))
-		limit = ULONG_MAX;
-	else
-		limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-
-	mmap_write_lock(pages->mm);
-	if (pages->npages > limit || pages->mm->locked_vm > limit - pages->npages)
-		ret = -ENOMEM;
-	else
-		pages->mm->locked_vm += pages->npages;
-	mmap_write_unlock(pages->mm);
+	switch (o->account_mode) {
+	case PVFIO_ACCOUNT_USER:
+		cur = atomic_long_read(&o->user->locked_vm);
+		do {
+			if (n > limit || cur > limit - n)
+				return -ENOMEM;
+		} while (!atomic_long_try_cmpxchg(&o->user->locked_vm, &cur,
+						  cur + n));
+		break;
+	case PVFIO_ACCOUNT_MM:
+		mmap_write_lock(o->mm);
+		if (n > limit || o->mm->locked_vm > limit - n)
+			ret = -ENOMEM;
+		else
+			o->mm->locked_vm += n;
+		mmap_write_unlock(o->mm);
+		break;
+	default:
+		break;
+	}
+	if (!ret)
+		atomic64_add(n, &o->mm->pinned_vm);
 	return ret;
 }
 
-static void pvfio_pages_uncharge(struct pvfio_pages *pages)
+static void pvfio_uncharge(struct pvfio_pages_owner *o, unsigned long n)
 {
-	mmap_write_lock(pages->mm);
-	if (!WARN_ON(pages->mm->locked_vm < pages->npages))
-		pages->mm->locked_vm -= pages->npages;
-	mmap_write_unlock(pages->mm);
-}
-
-/*
- * Make room for at least @need pages in the page array, keeping the @done
- * pinned so far: double it (from one batch) up to the whole range, so that
- * the copies cost O(npages) in all and the array is never more than twice
- * what is pinned.
- */
-static int pvfio_pages_grow(struct pvfio_pages *pages, unsigned long done,
-			    unsigned long need, unsigned long *cap)
-{
-	unsigned long new_cap = max_t(unsigned long, *cap * 2, PVFIO_PIN_BATCH);
-	struct page **array;
-
-	new_cap = min(max(new_cap, need), pages->npages);
-	array = pvfio_kvmalloc_array(new_cap, sizeof(*array),
-				     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!array)
-		return -ENOMEM;
-	if (done)
-		memcpy(array, pages->pages, done * sizeof(*array));
-	kvfree(pages->pages);
-	pages->pages = array;
-	*cap = new_cap;
-	return 0;
-}
-
-/*
- * Pin every page, in batches: with the fast path when the caller runs in the
- * mapping mm, with the remote path (which needs a live mm) otherwise.  The
- * page array grows only as far as pinning has got.  On failure nothing is
- * left pinned and the array is freed.
- */
-static int pvfio_pages_pin(struct pvfio_pages *pages)
-{
-	unsigned int gup_flags = FOLL_LONGTERM;
-	bool remote = current->mm != pages->mm;
-	unsigned long done = 0, cap = 0;
-	int locked = 0;
-	long rc = 0;
-
-	if (pages->writable)
-		gup_flags |= FOLL_WRITE;
-	if (remote && !mmget_not_zero(pages->mm))
-		return -EFAULT;
-
-	while (done < pages->npages) {
-		unsigned long addr = pages->uptr + done * PAGE_SIZE;
-		unsigned long batch = min_t(unsigned long,
-					    pages->npages - done,
-					    PVFIO_PIN_BATCH);
-
-		if (done + batch > cap) {
-			rc = pvfio_pages_grow(pages, done, done + batch, &cap);
-			if (rc)
-				break;
-		}
-		if (pvfio_fail_point()) {
-			rc = -ENOMEM;
-			break;
-		}
-		if (!remote) {
-			rc = pin_user_pages_fast(addr, batch, gup_flags,
-						 pages->pages + done);
-		} else {
-			if (!locked) {
-				mmap_read_lock(pages->mm);
-				locked = 1;
-			}
-			rc = pin_user_pages_remote(pages->mm, addr, batch,
-						   gup_flags,
-						   pages->pages + done,
-						   &locked);
-		}
-		if (rc <= 0) {
-			rc = rc ? rc : -EFAULT;
-			break;
-		}
-		done += rc;
-		rc = 0;
-		if (fatal_signal_pending(current)) {
-			rc = -EINTR;
-			break;
-		}
-		cond_resched();
+	switch (o->account_mode) {
+	case PVFIO_ACCOUNT_USER:
+		if (!WARN_ON(atomic_long_read(&o->user->locked_vm) < n))
+			atomic_long_sub(n, &o->user->locked_vm);
+		break;
+	case PVFIO_ACCOUNT_MM:
+		mmap_write_lock(o->mm);
+		if (!WARN_ON(o->mm->locked_vm < n))
+			o->mm->locked_vm -= n;
+		mmap_write_unlock(o->mm);
+		break;
+	default:
+		break;
 	}
-	if (locked)
-		mmap_read_unlock(pages->mm);
-	if (remote)
-		mmput(pages->mm);
-
-	if (rc) {
-		unpin_user_pages(pages->pages, done);
-		kvfree(pages->pages);
-		pages->pages = NULL;
-		/* gup reports a missing or read-only page as -EFAULT. */
-		return rc == -ENOMEM || rc == -EINTR ? rc : -EFAULT;
-	}
-	atomic64_add(pages->npages, &pvfio_nr_pinned_pages);
-	return 0;
+	atomic64_sub(n, &o->mm->pinned_vm);
 }
 
 /**
- * pvfio_pages_create() - pin and charge a range of the caller's memory
- * @uptr: page-aligned user address
- * @npages: number of pages, non-zero
- * @writable: pin for write (devices may write the memory)
- * @limit_override: pinned-page limit replacing RLIMIT_MEMLOCK, or 0
- *
- * Nothing proportional to @npages is allocated ahead of pinning: the page
- * array grows with the pages pinned, so a huge range with no memory behind
- * it fails at its first unmapped page having allocated about that much.
- *
- * Return: the pages with one reference, or an ERR_PTR: -ENOMEM over the
- * limit, over PVFIO_MAX_PAGES or out of memory, -EFAULT memory not mapped
- * or not writable, -EINTR killed while pinning.  On error nothing stays
- * pinned, charged or allocated.
+ * pvfio_owner_init() - make the calling process an owner of pages
+ * @o: the owner to fill; holds references until pvfio_owner_put()
+ * @ctx: the context, for its accounting mode and test limit
  */
-struct pvfio_pages *pvfio_pages_create(unsigned long uptr,
-				       unsigned long npages, bool writable,
-				       unsigned long limit_override)
+void pvfio_owner_init(struct pvfio_pages_owner *o, struct pvfio_ctx *ctx)
+{
+	o->limit_override = READ_ONCE(ctx->test_memlimit);
+	/* As iommufd: CAP_IPC_LOCK is not charged, unless a test limits. */
+	if (capable(CAP_IPC_LOCK) && !o->limit_override)
+		o->account_mode = PVFIO_ACCOUNT_NONE;
+	else
+		o->account_mode = READ_ONCE(ctx->account_mode);
+	o->mm = current->mm;
+	mmgrab(o->mm);
+	o->task = current->group_leader;
+	get_task_struct(o->task);
+	o->user = get_uid(current_user());
+}
+
+/**
+ * pvfio_owner_put() - drop what pvfio_owner_init() took
+ * @o: the owner
+ */
+void pvfio_owner_put(struct pvfio_pages_owner *o)
+{
+	mmdrop(o->mm);
+	put_task_struct(o->task);
+	free_uid(o->user);
+}
+
+/*
+ * Pinning and unpinning.
+ */
+
+/* The page pointers one pin call fills. */
+struct pvfio_pin_buf {
+	struct page **pages;
+	unsigned long cap;
+	struct page *backup[PVFIO_BATCH_BACKUP];
+};
+
+static void pvfio_pin_buf_init(struct pvfio_pin_buf *buf)
+{
+	unsigned long cap = max_t(unsigned long,
+				  READ_ONCE(pvfio_temp_memory_limit) /
+				  sizeof(struct page *), 1);
+
+	buf->pages = NULL;
+	if (cap > PVFIO_BATCH_BACKUP && !pvfio_fail_point())
+		buf->pages = kmalloc_array(cap, sizeof(struct page *),
+					   GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (buf->pages) {
+		buf->cap = cap;
+	} else {
+		buf->pages = buf->backup;
+		buf->cap = min_t(unsigned long, cap, PVFIO_BATCH_BACKUP);
+	}
+}
+
+static void pvfio_pin_buf_destroy(struct pvfio_pin_buf *buf)
+{
+	if (buf->pages != buf->backup)
+		kfree(buf->pages);
+}
+
+static void pvfio_unpin_run(struct pvfio_pages *pages, unsigned long pfn,
+			    unsigned long n)
+{
+	unpin_user_page_range_dirty_lock(pfn_to_page(pfn), n, pages->writable);
+	pages->npinned -= n;
+	atomic64_sub(n, &pvfio_nr_pinned_pages);
+	pvfio_uncharge(&pages->owner, n);
+}
+
+/* Unpin pages pinned by pvfio_pin_new() that never went anywhere. */
+static void pvfio_unpin_array(struct pvfio_pages *pages, struct page **array,
+			      unsigned long n)
+{
+	if (!n)
+		return;
+	unpin_user_pages_dirty_lock(array, n, pages->writable);
+	pages->npinned -= n;
+	atomic64_sub(n, &pvfio_nr_pinned_pages);
+	pvfio_uncharge(&pages->owner, n);
+}
+
+/* Pin from the mapping process's memory, with the fast path if we are it. */
+static long pvfio_pin_user(struct pvfio_pages *pages, unsigned long addr,
+			   unsigned long n, unsigned int gup_flags,
+			   struct page **out)
+{
+	struct mm_struct *mm = pages->owner.mm;
+	int locked = 1;
+	long rc;
+
+	if (current->mm == mm)
+		return pin_user_pages_fast(addr, n, gup_flags, out);
+	/* The mapping process is gone: its memory with it. */
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+	mmap_read_lock(mm);
+	rc = pin_user_pages_remote(mm, addr, n, gup_flags, out, &locked);
+	if (locked)
+		mmap_read_unlock(mm);
+	mmput(mm);
+	return rc;
+}
+
+/*
+ * Pin a file's pages: map the range shared into the caller for as long as
+ * it takes to pin it (6.1 has no memfd_pin_folios()).  Needs a process.
+ */
+static long pvfio_pin_file(struct pvfio_pages *pages, unsigned long offset,
+			   unsigned long n, unsigned int gup_flags,
+			   struct page **out)
+{
+	unsigned long len = n << PAGE_SHIFT, addr;
+	long rc;
+
+	if (!current->mm)
+		return -EFAULT;
+	addr = vm_mmap(pages->file, 0, len,
+		       PROT_READ | (pages->writable ? PROT_WRITE : 0),
+		       MAP_SHARED, offset);
+	if (IS_ERR_VALUE(addr))
+		return (long)addr;
+	rc = pin_user_pages_fast(addr, n, gup_flags, out);
+	vm_munmap(addr, len);
+	return rc;
+}
+
+/*
+ * Pin up to @n pages from index @index that nothing holds yet, charging
+ * them.  Return: how many (at least 1), or -EFAULT (memory not there, not
+ * writable, or its process gone), -ENOMEM (over the limit), -EINTR.
+ */
+static long pvfio_pin_new(struct pvfio_pages *pages, unsigned long index,
+			  unsigned long n, struct page **out)
+{
+	unsigned int gup_flags = FOLL_LONGTERM;
+	unsigned long where = pages->uptr + (index << PAGE_SHIFT);
+	long rc;
+
+	lockdep_assert_held(&pages->mutex);
+
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	if (pages->writable)
+		gup_flags |= FOLL_WRITE;
+	rc = pvfio_charge(&pages->owner, n, false);
+	if (rc)
+		return rc;
+	if (pvfio_fail_point())
+		rc = -ENOMEM;
+	else if (pages->file)
+		rc = pvfio_pin_file(pages, where, n, gup_flags, out);
+	else
+		rc = pvfio_pin_user(pages, where, n, gup_flags, out);
+	if (rc <= 0) {
+		pvfio_uncharge(&pages->owner, n);
+		/* gup says -EFAULT for a hole or a read-only page. */
+		return rc == -ENOMEM || rc == -EINTR ? rc : -EFAULT;
+	}
+	if (rc < n)
+		pvfio_uncharge(&pages->owner, n - rc);
+	pages->npinned += rc;
+	atomic64_add(rc, &pvfio_nr_pinned_pages);
+	return rc;
+}
+
+/*
+ * Who holds page @index: an access pin, an area's storage domain, or
+ * nobody.  Returns the last index of the span from @index up to @last held
+ * the same way.  With @area (for a domain span) the area holding it.
+ */
+enum pvfio_holder { PVFIO_HELD_ACCESS, PVFIO_HELD_DOMAIN, PVFIO_HELD_NONE };
+
+static unsigned long pvfio_pages_span(struct pvfio_pages *pages,
+				      unsigned long index, unsigned long last,
+				      enum pvfio_holder *holder,
+				      struct pvfio_area **area)
+{
+	struct interval_tree_node *acc, *dom;
+	unsigned long end = last;
+
+	lockdep_assert_held(&pages->mutex);
+
+	/* The first node overlapping covers @index if any node does. */
+	acc = interval_tree_iter_first(&pages->access_itree, index, last);
+	if (acc && acc->start <= index) {
+		*holder = PVFIO_HELD_ACCESS;
+		return min(acc->last, last);
+	}
+	dom = interval_tree_iter_first(&pages->domains_itree, index, last);
+	if (dom && dom->start <= index) {
+		*holder = PVFIO_HELD_DOMAIN;
+		if (area)
+			*area = container_of(dom, struct pvfio_area,
+					     pages_node);
+		end = min(dom->last, last);
+		if (acc)
+			end = min(end, acc->start - 1);
+		return end;
+	}
+	*holder = PVFIO_HELD_NONE;
+	if (acc)
+		end = min(end, acc->start - 1);
+	if (dom)
+		end = min(end, dom->start - 1);
+	return end;
+}
+
+static unsigned long area_index_iova(struct pvfio_area *area,
+				     unsigned long index)
+{
+	return area->node.start - area->page_offset + (index << PAGE_SHIFT);
+}
+
+static unsigned long pvfio_domain_pfn(struct pvfio_domain *dom,
+				      unsigned long iova)
+{
+	if (dom->mock)
+		return PHYS_PFN(pvfio_mock_iova_to_phys(dom->mock, iova));
+	return PHYS_PFN(iommu_iova_to_phys(dom->domain, iova));
+}
+
+static unsigned long pvfio_pages_xa_pfn(struct pvfio_pages *pages,
+					unsigned long index)
+{
+	return xa_to_value(xa_load(&pages->pinned_pfns, index));
+}
+
+/*
+ * Add the pfns of pages [@index, @last] to @batch until it is full, taking
+ * each from whoever holds it or pinning it.  Return: pages added (at least
+ * one, the batch being empty), or an error of pvfio_pin_new().
+ */
+static long pvfio_pages_read(struct pvfio_pages *pages, unsigned long index,
+			     unsigned long last, struct pvfio_batch *batch,
+			     struct pvfio_pin_buf *buf)
+{
+	unsigned long start = index, end, i;
+	enum pvfio_holder holder;
+	struct pvfio_area *area;
+	long n;
+
+	while (index <= last) {
+		end = pvfio_pages_span(pages, index, last, &holder, &area);
+		switch (holder) {
+		case PVFIO_HELD_ACCESS:
+			for (i = index; i <= end; i++)
+				if (!pvfio_batch_add(batch,
+						     pvfio_pages_xa_pfn(pages,
+									i)))
+					return i - start;
+			break;
+		case PVFIO_HELD_DOMAIN:
+			for (i = index; i <= end; i++)
+				if (!pvfio_batch_add(batch, pvfio_domain_pfn(
+						area->storage,
+						area_index_iova(area, i))))
+					return i - start;
+			break;
+		case PVFIO_HELD_NONE:
+			/* Pin only what surely fits: a page per free run. */
+			n = min3(end - index + 1, buf->cap,
+				 (unsigned long)pvfio_batch_room(batch));
+			if (!n)
+				return index - start;
+			n = pvfio_pin_new(pages, index, n, buf->pages);
+			if (n < 0) {
+				if (index != start)
+					return index - start;
+				return n;
+			}
+			for (i = 0; i < n; i++)
+				WARN_ON(!pvfio_batch_add(batch,
+						page_to_pfn(buf->pages[i])));
+			end = index + n - 1;
+			break;
+		}
+		index = end + 1;
+		cond_resched();
+	}
+	return index - start;
+}
+
+static void pvfio_unpin_run_fn(unsigned long pfn, unsigned long n, void *arg)
+{
+	pvfio_unpin_run(arg, pfn, n);
+}
+
+/*
+ * Unpin the pages of @batch, which holds indexes from @first, whose index
+ * in [@from, @to] nobody holds any more.  The caller made sure no device
+ * can reach them (unmapped, IOTLB synced) or they were never mapped.
+ */
+static void pvfio_batch_unpin(struct pvfio_pages *pages,
+			      struct pvfio_batch *batch, unsigned long first,
+			      unsigned long from, unsigned long to)
+{
+	struct pvfio_batch_cursor cur = {};
+	enum pvfio_holder holder;
+	unsigned long end;
+
+	while (from <= to) {
+		end = pvfio_pages_span(pages, from, to, &holder, NULL);
+		if (holder == PVFIO_HELD_NONE)
+			pvfio_batch_for_runs(batch, &cur, from - first,
+					     end - first, pvfio_unpin_run_fn,
+					     pages);
+		from = end + 1;
+	}
+}
+
+/*
+ * Domains.
+ */
+static int pvfio_domain_map_run(struct pvfio_iopt *iopt,
+				struct pvfio_domain *dom, unsigned long iova,
+				unsigned long pfn, unsigned long n, int prot)
+{
+	unsigned long step = iopt->huge_pages ? n : 1, done;
+	int ret;
+
+	for (done = 0; done < n; done += step) {
+		unsigned long size = step << PAGE_SHIFT;
+		unsigned long at = iova + (done << PAGE_SHIFT);
+		phys_addr_t paddr = PFN_PHYS(pfn + done);
+
+		/* The IOMMU core would refuse (and log) a misaligned map. */
+		if (dom->domain &&
+		    ((at | paddr | size) &
+		     ((1UL << __ffs(dom->domain->pgsize_bitmap)) - 1))) {
+			ret = -EINVAL;
+			goto err_unmap;
+		}
+		ret = pvfio_domain_map(dom, at, paddr, size, prot);
+		if (ret)
+			goto err_unmap;
+	}
+	return 0;
+
+err_unmap:
+	if (done)
+		pvfio_domain_unmap_sync(dom, iova, done << PAGE_SHIFT);
+	return ret;
+}
+
+/*
+ * Map the runs of @batch, pages from index @first of @area, into @dom.  On
+ * failure *@mapped pages are mapped.
+ */
+static int pvfio_batch_map(struct pvfio_iopt *iopt, struct pvfio_area *area,
+			   struct pvfio_domain *dom, struct pvfio_batch *batch,
+			   unsigned long first, unsigned long *mapped)
+{
+	unsigned long iova = area_index_iova(area, first);
+	unsigned int r;
+	int ret;
+
+	*mapped = 0;
+	for (r = 0; r < batch->end; r++) {
+		ret = pvfio_domain_map_run(iopt, dom, iova, batch->pfns[r],
+					   batch->npfns[r], area->prot);
+		if (ret)
+			return ret;
+		iova += (unsigned long)batch->npfns[r] << PAGE_SHIFT;
+		*mapped += batch->npfns[r];
+		cond_resched();
+	}
+	return 0;
+}
+
+static unsigned long area_first_index(struct pvfio_area *area)
+{
+	return area->page_offset >> PAGE_SHIFT;
+}
+
+static unsigned long area_last_index(struct pvfio_area *area)
+{
+	return (area->page_offset + (area->node.last - area->node.start)) >>
+	       PAGE_SHIFT;
+}
+
+/*
+ * Unmap pages [@start, @last] of @area from @dom, and unpin those nobody
+ * else holds, a batch at a time: read the batch's pfns from @dom, unmap
+ * them, sync the IOTLB, only then unpin.
+ */
+static void pvfio_area_unfill_range(struct pvfio_area *area,
+				    struct pvfio_domain *dom,
+				    unsigned long start, unsigned long last)
+{
+	struct pvfio_pages *pages = area->pages;
+	struct pvfio_batch batch;
+	unsigned long i;
+
+	lockdep_assert_held(&pages->mutex);
+
+	pvfio_batch_init(&batch, true);
+	while (start <= last) {
+		pvfio_batch_clear(&batch);
+		for (i = start; i <= last; i++)
+			if (!pvfio_batch_add(&batch, pvfio_domain_pfn(dom,
+					area_index_iova(area, i))))
+				break;
+		pvfio_domain_unmap_sync(dom, area_index_iova(area, start),
+					(i - start) << PAGE_SHIFT);
+		pvfio_batch_unpin(pages, &batch, start, start, i - 1);
+		start = i;
+		cond_resched();
+	}
+	pvfio_batch_destroy(&batch);
+}
+
+/**
+ * pvfio_area_fill_first_domain() - map an area into its IOAS's first domain
+ * @iopt: the area's IOVA space, iova_rwsem held for write
+ * @area: an area that is in no domain yet
+ * @dom: the domain, which becomes the area's storage
+ *
+ * Pins what nobody holds yet, in batches, and maps each physically
+ * contiguous run with one call.
+ *
+ * Return: 0, -EFAULT memory not there (or its process gone), -ENOMEM
+ * (limit, memory), -EINTR, -EINVAL a run the domain cannot map, or a
+ * mapping error.  On failure nothing of the area is mapped or pinned.
+ */
+int pvfio_area_fill_first_domain(struct pvfio_iopt *iopt,
+				 struct pvfio_area *area,
+				 struct pvfio_domain *dom)
+{
+	unsigned long first = area_first_index(area), index = first;
+	unsigned long last = area_last_index(area), mapped;
+	struct pvfio_pages *pages = area->pages;
+	struct pvfio_pin_buf buf;
+	struct pvfio_batch batch;
+	long n;
+	int ret = 0;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	pvfio_batch_init(&batch, iopt->huge_pages);
+	pvfio_pin_buf_init(&buf);
+	mutex_lock(&pages->mutex);
+	while (index <= last) {
+		pvfio_batch_clear(&batch);
+		n = pvfio_pages_read(pages, index, last, &batch, &buf);
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		ret = pvfio_batch_map(iopt, area, dom, &batch, index, &mapped);
+		if (ret) {
+			/* What the batch pinned but did not map goes now. */
+			pvfio_batch_unpin(pages, &batch, index,
+					  index + mapped, index + n - 1);
+			index += mapped;
+			break;
+		}
+		index += n;
+	}
+	if (ret) {
+		if (index > first)
+			pvfio_area_unfill_range(area, dom, first, index - 1);
+	} else {
+		area->pages_node.start = first;
+		area->pages_node.last = last;
+		interval_tree_insert(&area->pages_node,
+				     &pages->domains_itree);
+		area->storage = dom;
+	}
+	mutex_unlock(&pages->mutex);
+	pvfio_pin_buf_destroy(&buf);
+	pvfio_batch_destroy(&batch);
+	return ret;
+}
+
+/**
+ * pvfio_area_fill_domain() - map a filled area into one more domain
+ * @iopt: the area's IOVA space, iova_rwsem held for write
+ * @area: an area with a storage domain
+ * @dom: another domain of @iopt
+ *
+ * The pages are pinned already: their pfns come from the storage domain.
+ *
+ * Return: 0 or a mapping error (nothing of the area mapped in @dom).
+ */
+int pvfio_area_fill_domain(struct pvfio_iopt *iopt, struct pvfio_area *area,
+			   struct pvfio_domain *dom)
+{
+	unsigned long first = area_first_index(area), i = first, run;
+	unsigned long last = area_last_index(area), pfn;
+	int ret;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	while (i <= last) {
+		pfn = pvfio_domain_pfn(area->storage, area_index_iova(area, i));
+		run = 1;
+		while (iopt->huge_pages && i + run <= last &&
+		       pvfio_domain_pfn(area->storage,
+					area_index_iova(area, i + run)) ==
+		       pfn + run)
+			run++;
+		ret = pvfio_domain_map_run(iopt, dom, area_index_iova(area, i),
+					   pfn, run, area->prot);
+		if (ret)
+			goto err_unmap;
+		i += run;
+		cond_resched();
+	}
+	return 0;
+
+err_unmap:
+	if (i > first)
+		pvfio_domain_unmap_sync(dom, area->node.start,
+					(i - first) << PAGE_SHIFT);
+	return ret;
+}
+
+/**
+ * pvfio_area_unfill_storage() - take an area out of its last domain
+ * @iopt: the area's IOVA space, iova_rwsem held for write
+ * @area: an area whose only domain left is its storage; every other domain
+ *        of the IOAS has been unmapped and synced already
+ *
+ * Unmaps the area from the storage domain and unpins what nobody else
+ * holds, a batch at a time, each unpinned only after its IOTLB sync.
+ */
+void pvfio_area_unfill_storage(struct pvfio_iopt *iopt,
+			       struct pvfio_area *area)
+{
+	struct pvfio_pages *pages = area->pages;
+	struct pvfio_domain *dom = area->storage;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+	if (WARN_ON(!dom))
+		return;
+
+	mutex_lock(&pages->mutex);
+	interval_tree_remove(&area->pages_node, &pages->domains_itree);
+	area->storage = NULL;
+	pvfio_area_unfill_range(area, dom, area_first_index(area),
+				area_last_index(area));
+	mutex_unlock(&pages->mutex);
+}
+
+/**
+ * pvfio_area_set_storage() - keep an area's pfns in another domain
+ * @area: an area with a storage domain about to be removed
+ * @dom: another domain the area is mapped in
+ */
+void pvfio_area_set_storage(struct pvfio_area *area, struct pvfio_domain *dom)
+{
+	mutex_lock(&area->pages->mutex);
+	area->storage = dom;
+	mutex_unlock(&area->pages->mutex);
+}
+
+/*
+ * Accesses.
+ */
+
+/*
+ * Let go of pages [@start, @last] for an access pin whose node is off the
+ * tree already (or was never on it): drop the pfns no other access pin
+ * covers from @pinned_pfns and unpin those no domain holds either.
+ */
+static void pvfio_pages_access_release(struct pvfio_pages *pages,
+				       unsigned long start, unsigned long last)
+{
+	enum pvfio_holder holder;
+	unsigned long end, i, pfn, run_pfn = 0, run = 0;
+
+	while (start <= last) {
+		end = pvfio_pages_span(pages, start, last, &holder, NULL);
+		if (holder == PVFIO_HELD_ACCESS) {
+			start = end + 1;
+			continue;
+		}
+		for (i = start; i <= end; i++) {
+			pfn = xa_to_value(xa_erase(&pages->pinned_pfns, i));
+			if (holder != PVFIO_HELD_NONE)
+				continue;
+			if (run && run_pfn + run == pfn) {
+				run++;
+				continue;
+			}
+			if (run)
+				pvfio_unpin_run(pages, run_pfn, run);
+			run_pfn = pfn;
+			run = 1;
+		}
+		start = end + 1;
+		cond_resched();
+	}
+	if (run)
+		pvfio_unpin_run(pages, run_pfn, run);
+}
+
+static int pvfio_pages_xa_store(struct pvfio_pages *pages,
+				unsigned long index, unsigned long pfn)
+{
+	if (pvfio_fail_point())
+		return -ENOMEM;
+	return xa_err(xa_store(&pages->pinned_pfns, index, xa_mk_value(pfn),
+			       GFP_KERNEL_ACCOUNT));
+}
+
+/**
+ * pvfio_pages_access_pin() - hold pages for an access pin
+ * @pages: the pages
+ * @start: first page index
+ * @last: last page index
+ * @out: one page pointer per page
+ *
+ * Pages a domain or another access pin holds are shared; the others are
+ * pinned and charged.
+ *
+ * Return: 0, -ENOMEM, -EFAULT, -EINTR.  On failure nothing changed.
+ */
+int pvfio_pages_access_pin(struct pvfio_pages *pages, unsigned long start,
+			   unsigned long last, struct page **out)
+{
+	struct interval_tree_node *node;
+	unsigned long index = start, end, i, stored;
+	enum pvfio_holder holder;
+	struct pvfio_pin_buf buf;
+	struct pvfio_area *area;
+	long n;
+	int ret = 0;
+
+	node = pvfio_kzalloc(sizeof(*node), GFP_KERNEL_ACCOUNT);
+	if (!node)
+		return -ENOMEM;
+	node->start = start;
+	node->last = last;
+
+	pvfio_pin_buf_init(&buf);
+	mutex_lock(&pages->mutex);
+	while (index <= last && !ret) {
+		end = pvfio_pages_span(pages, index, last, &holder, &area);
+		switch (holder) {
+		case PVFIO_HELD_ACCESS:
+			for (i = index; i <= end; i++)
+				out[i - start] = pfn_to_page(
+					pvfio_pages_xa_pfn(pages, i));
+			break;
+		case PVFIO_HELD_DOMAIN:
+			for (i = index; i <= end && !ret; i++) {
+				unsigned long pfn = pvfio_domain_pfn(
+					area->storage,
+					area_index_iova(area, i));
+
+				ret = pvfio_pages_xa_store(pages, i, pfn);
+				if (!ret)
+					out[i - start] = pfn_to_page(pfn);
+			}
+			if (ret)
+				end = i - 2;
+			break;
+		case PVFIO_HELD_NONE:
+			n = pvfio_pin_new(pages, index,
+					  min(end - index + 1, buf.cap),
+					  buf.pages);
+			if (n < 0) {
+				ret = n;
+				end = index - 1;
+				break;
+			}
+			for (stored = 0; stored < n && !ret; stored++) {
+				ret = pvfio_pages_xa_store(pages,
+						index + stored,
+						page_to_pfn(buf.pages[stored]));
+				if (!ret)
+					out[index + stored - start] =
+						buf.pages[stored];
+			}
+			if (ret) {
+				/* Not in @pinned_pfns: unpin here. */
+				stored--;
+				pvfio_unpin_array(pages, buf.pages + stored,
+						  n - stored);
+			}
+			end = index + stored - 1;
+			break;
+		}
+		index = end + 1;
+		cond_resched();
+	}
+	if (ret) {
+		if (index > start)
+			pvfio_pages_access_release(pages, start, index - 1);
+		kfree(node);
+	} else {
+		interval_tree_insert(node, &pages->access_itree);
+	}
+	mutex_unlock(&pages->mutex);
+	pvfio_pin_buf_destroy(&buf);
+	return ret;
+}
+
+/**
+ * pvfio_pages_access_unpin() - let go of what pvfio_pages_access_pin() held
+ * @pages: the pages
+ * @start: the @start of the pin
+ * @last: the @last of the pin
+ * @dirty: the pin was for write: mark the pages dirty
+ */
+void pvfio_pages_access_unpin(struct pvfio_pages *pages, unsigned long start,
+			      unsigned long last, bool dirty)
+{
+	struct interval_tree_node *node;
+	unsigned long i;
+
+	mutex_lock(&pages->mutex);
+	for (node = interval_tree_iter_first(&pages->access_itree, start, last);
+	     node; node = interval_tree_iter_next(node, start, last))
+		if (node->start == start && node->last == last)
+			break;
+	if (WARN_ON(!node))
+		goto out_unlock;
+	if (dirty)
+		for (i = start; i <= last; i++)
+			set_page_dirty_lock(pfn_to_page(
+				pvfio_pages_xa_pfn(pages, i)));
+	interval_tree_remove(node, &pages->access_itree);
+	kfree(node);
+	pvfio_pages_access_release(pages, start, last);
+out_unlock:
+	mutex_unlock(&pages->mutex);
+}
+
+static void pvfio_copy_page(struct page *page, unsigned long in_page,
+			    char *data, size_t len, bool write)
+{
+	char *va = kmap_local_page(page);
+
+	if (write)
+		memcpy(va + in_page, data, len);
+	else
+		memcpy(data, va + in_page, len);
+	kunmap_local(va);
+	if (write)
+		set_page_dirty_lock(page);
+}
+
+/**
+ * pvfio_pages_rw() - copy between a kernel buffer and the pages
+ * @pages: the pages
+ * @offset: byte offset from the first page
+ * @data: kernel buffer
+ * @length: bytes, non-zero
+ * @write: copy @data into the pages
+ *
+ * Pages nobody holds are pinned for the copy and unpinned after it.
+ *
+ * Return: 0, or -EFAULT, -ENOMEM, -EINTR from pinning.
+ */
+int pvfio_pages_rw(struct pvfio_pages *pages, unsigned long offset,
+		   char *data, size_t length, bool write)
+{
+	unsigned long index = offset >> PAGE_SHIFT;
+	unsigned long last = (offset + length - 1) >> PAGE_SHIFT;
+	unsigned long in_page = offset & ~PAGE_MASK, end, i;
+	enum pvfio_holder holder;
+	struct pvfio_pin_buf buf;
+	struct pvfio_area *area;
+	struct page *page;
+	size_t chunk;
+	long n;
+	int ret = 0;
+
+	pvfio_pin_buf_init(&buf);
+	mutex_lock(&pages->mutex);
+	while (index <= last && !ret) {
+		end = pvfio_pages_span(pages, index, last, &holder, &area);
+		if (holder == PVFIO_HELD_NONE) {
+			n = pvfio_pin_new(pages, index,
+					  min(end - index + 1, buf.cap),
+					  buf.pages);
+			if (n < 0) {
+				ret = n;
+				break;
+			}
+			end = index + n - 1;
+		}
+		for (i = index; i <= end; i++) {
+			if (holder == PVFIO_HELD_NONE)
+				page = buf.pages[i - index];
+			else if (holder == PVFIO_HELD_ACCESS)
+				page = pfn_to_page(pvfio_pages_xa_pfn(pages,
+								      i));
+			else
+				page = pfn_to_page(pvfio_domain_pfn(
+					area->storage,
+					area_index_iova(area, i)));
+			chunk = min_t(size_t, PAGE_SIZE - in_page, length);
+			pvfio_copy_page(page, in_page, data, chunk, write);
+			data += chunk;
+			length -= chunk;
+			in_page = 0;
+		}
+		if (holder == PVFIO_HELD_NONE)
+			pvfio_unpin_array(pages, buf.pages, n);
+		index = end + 1;
+		cond_resched();
+	}
+	mutex_unlock(&pages->mutex);
+	pvfio_pin_buf_destroy(&buf);
+	return ret;
+}
+
+/*
+ * Creation and owner.
+ */
+static struct pvfio_pages *pvfio_pages_alloc(unsigned long uptr,
+					     unsigned long npages,
+					     bool writable,
+					     struct pvfio_ctx *ctx)
 {
 	struct pvfio_pages *pages;
-	int ret;
 
 	if (WARN_ON(!npages || !current->mm))
 		return ERR_PTR(-EINVAL);
-	/* The page array must stay a sane allocation whatever the limit. */
-	if (npages > PVFIO_MAX_PAGES)
-		return ERR_PTR(-ENOMEM);
-
 	pages = pvfio_kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&pages->kref);
+	mutex_init(&pages->mutex);
 	pages->uptr = uptr;
 	pages->npages = npages;
 	pages->writable = writable;
-	pages->mm = current->mm;
-	mmgrab(pages->mm);
-
-	/*
-	 * Charge first: over the limit, nothing is allocated for the pages.
-	 * The page array is allocated by pinning, as far as it gets.
-	 */
-	ret = pvfio_pages_charge(pages, limit_override);
-	if (ret)
-		goto err_drop_mm;
-	ret = pvfio_pages_pin(pages);
-	if (ret)
-		goto err_uncharge;
+	pages->domains_itree = RB_ROOT_CACHED;
+	pages->access_itree = RB_ROOT_CACHED;
+	xa_init(&pages->pinned_pfns);
+	pvfio_owner_init(&pages->owner, ctx);
 	return pages;
-
-err_uncharge:
-	pvfio_pages_uncharge(pages);
-err_drop_mm:
-	mmdrop(pages->mm);
-	kfree(pages);
-	return ERR_PTR(ret);
 }
 
-static void pvfio_pages_release(struct kref *kref)
+/* The pages of [@start, @start + @length): their page-aligned start. */
+static int pvfio_pages_range(u64 start, u64 length, unsigned long *first,
+			     unsigned long *npages)
 {
-	struct pvfio_pages *pages = container_of(kref, struct pvfio_pages,
-						 kref);
-	unsigned long done, n;
+	u64 end;
 
-	for (done = 0; done < pages->npages; done += n) {
-		n = min_t(unsigned long, pages->npages - done, PVFIO_PIN_BATCH);
-		unpin_user_pages_dirty_lock(pages->pages + done, n,
-					    pages->writable);
-		cond_resched();
-	}
-	atomic64_sub(pages->npages, &pvfio_nr_pinned_pages);
-	pvfio_pages_uncharge(pages);
-	mmdrop(pages->mm);
-	kvfree(pages->pages);
-	kfree(pages);
+	if (!length || check_add_overflow(start, length, &end) ||
+	    end > ULONG_MAX - PAGE_SIZE)
+		return -EOVERFLOW;
+	*first = ALIGN_DOWN(start, PAGE_SIZE);
+	*npages = (ALIGN(end, PAGE_SIZE) - *first) >> PAGE_SHIFT;
+	return 0;
 }
 
 /**
- * pvfio_pages_put() - drop a reference to pinned pages
- * @pages: the pages
+ * pvfio_pages_create() - describe a range of the caller's memory
+ * @uptr: user address, any alignment
+ * @length: bytes, non-zero
+ * @writable: devices may write it
+ * @ctx: the context, for its accounting mode and test limit
  *
- * The last reference unpins (dirtying what devices could write) and returns
- * the charge to the mm that was charged.  The caller must have unmapped the
- * pages from every domain and synced the IOTLB first.
+ * Nothing is pinned or charged, and nothing proportional to @length is
+ * allocated: pages are pinned when a domain or an access needs them.
+ *
+ * Return: the pages with one reference, or an ERR_PTR (-ENOMEM,
+ * -EOVERFLOW).
  */
-void pvfio_pages_put(struct pvfio_pages *pages)
+struct pvfio_pages *pvfio_pages_create(unsigned long uptr,
+				       unsigned long length, bool writable,
+				       struct pvfio_ctx *ctx)
 {
-	kref_put(&pages->kref, pvfio_pages_release);
+	unsigned long first, npages;
+	int ret;
+
+	ret = pvfio_pages_range(uptr, length, &first, &npages);
+	if (ret)
+		return ERR_PTR(ret);
+	return pvfio_pages_alloc(first, npages, writable, ctx);
 }
 
 /*
- * MAP_FILE pins only memory files, as iommufd does (its memfd_pin_folios()
+ * MAP_FILE takes only memory files, as iommufd does (its memfd_pin_folios()
  * takes shmem and hugetlbfs files and nothing else): a long-term pin on the
  * page cache of another filesystem holds pages that writeback, truncation
  * and reclaim expect to be able to move or drop.  A memfd is a shmem or a
@@ -269,40 +1141,96 @@ static bool pvfio_file_is_memory(struct file *file)
 }
 
 /**
- * pvfio_pages_create_file() - pin and charge a range of a file's pages
- * @file: a memfd, or a shmem (tmpfs) or hugetlbfs file
- * @start: page-aligned offset in the file
- * @npages: number of pages, non-zero
- * @writable: pin for write (the file must be open for writing)
- * @limit_override: pinned-page limit replacing RLIMIT_MEMLOCK, or 0
+ * pvfio_pages_create_file() - describe a range of a memory file
+ * @file: a memfd, or a shmem (tmpfs) or hugetlbfs file; a reference is kept
+ * @start: offset in the file, any alignment
+ * @length: bytes, non-zero
+ * @writable: devices may write it (the file must be open for writing)
+ * @ctx: the context
  *
- * The range is mapped shared into the caller for as long as it takes to pin
- * it with the same long-term pins as MAP, then unmapped: the pins keep the
- * file's pages, which is what MAP_FILE promises, on every kernel (6.1 has no
- * memfd_pin_folios()).  The IOVA hint is the file offset, so huge pages of
- * hugetlbfs or huge shmem line up with huge IOPTEs.
- *
- * Return: the pages with one reference, or an ERR_PTR (-EINVAL @file is no
- * memory file; -EACCES, -ENODEV from mmap; -EFAULT past the end of the
- * file; or as pvfio_pages_create()).
+ * Return: the pages with one reference, or an ERR_PTR: -EINVAL not a
+ * memory file, -EACCES @writable on a file not open for writing, -EFAULT
+ * past the end of the file, -ENOMEM, -EOVERFLOW.
  */
 struct pvfio_pages *pvfio_pages_create_file(struct file *file, u64 start,
-					    unsigned long npages,
+					    unsigned long length,
 					    bool writable,
-					    unsigned long limit_override)
+					    struct pvfio_ctx *ctx)
 {
-	unsigned long len = npages << PAGE_SHIFT, addr;
+	unsigned long first, npages;
 	struct pvfio_pages *pages;
+	int ret;
 
 	if (!pvfio_file_is_memory(file))
 		return ERR_PTR(-EINVAL);
-	addr = vm_mmap(file, 0, len, PROT_READ | (writable ? PROT_WRITE : 0),
-		       MAP_SHARED, start);
-	if (IS_ERR_VALUE(addr))
-		return ERR_PTR((long)addr);
-	pages = pvfio_pages_create(addr, npages, writable, limit_override);
-	vm_munmap(addr, len);
+	if (writable && !(file->f_mode & FMODE_WRITE))
+		return ERR_PTR(-EACCES);
+	if (!(file->f_mode & FMODE_READ))
+		return ERR_PTR(-EACCES);
+	ret = pvfio_pages_range(start, length, &first, &npages);
+	if (ret)
+		return ERR_PTR(ret);
+	if (start + length > i_size_read(file_inode(file)))
+		return ERR_PTR(-EFAULT);
+	pages = pvfio_pages_alloc(first, npages, writable, ctx);
 	if (!IS_ERR(pages))
-		pages->uptr = start;
+		pages->file = get_file(file);
 	return pages;
+}
+
+static void pvfio_pages_release(struct kref *kref)
+{
+	struct pvfio_pages *pages = container_of(kref, struct pvfio_pages,
+						 kref);
+
+	/* Areas and access pins hold references: nothing can be pinned. */
+	WARN_ON(pages->npinned);
+	WARN_ON(!RB_EMPTY_ROOT(&pages->domains_itree.rb_root));
+	WARN_ON(!RB_EMPTY_ROOT(&pages->access_itree.rb_root));
+	xa_destroy(&pages->pinned_pfns);
+	if (pages->file)
+		fput(pages->file);
+	pvfio_owner_put(&pages->owner);
+	mutex_destroy(&pages->mutex);
+	kfree(pages);
+}
+
+/**
+ * pvfio_pages_put() - drop a reference to pages
+ * @pages: the pages; the last reference must find nothing pinned
+ */
+void pvfio_pages_put(struct pvfio_pages *pages)
+{
+	kref_put(&pages->kref, pvfio_pages_release);
+}
+
+/**
+ * pvfio_pages_swap_owner() - move the pages' charge to another owner
+ * @pages: the pages
+ * @o: in: the new owner; out: the previous one
+ * @force: ignore the new owner's limit (to undo a swap)
+ *
+ * What is pinned now is charged to the new owner and uncharged from the
+ * previous one; later pins are charged to the new owner.  For user-VA
+ * pages the owner's mm is also where pages are pinned from, so only
+ * file-backed pages may change owner.
+ *
+ * Return: 0, or -ENOMEM the new owner's limit would be exceeded (nothing
+ * changed).
+ */
+int pvfio_pages_swap_owner(struct pvfio_pages *pages,
+			   struct pvfio_pages_owner *o, bool force)
+{
+	int ret;
+
+	if (WARN_ON(!pages->file))
+		return -EINVAL;
+	mutex_lock(&pages->mutex);
+	ret = pvfio_charge(o, pages->npinned, force);
+	if (!ret) {
+		pvfio_uncharge(&pages->owner, pages->npinned);
+		swap(pages->owner, *o);
+	}
+	mutex_unlock(&pages->mutex);
+	return ret;
 }

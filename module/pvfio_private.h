@@ -13,11 +13,14 @@
  *       pvfio_access.lock                (see access.c for its part)
  *         pvfio_ioas.access_lock
  *       pvfio_iopt.iova_rwsem            (one IOAS: areas, domains, ranges)
- *         mm->mmap_lock                  (charging pinned pages)
+ *         pvfio_pages.mutex              (what of a mapping's memory is
+ *                                         pinned, and by whom)
+ *           mm->mmap_lock                (pinning, charging)
  *         pvfio_ctx.objects xa_lock      (spinlock, a leaf)
  *
- * Pages are pinned before iova_rwsem is taken, never under it.  When two
- * IOASes are involved (COPY) only one iova_rwsem is held at a time.
+ * Pages are pinned under iova_rwsem and the pages' mutex, as in iommufd.
+ * When two IOASes are involved (COPY) only one iova_rwsem is held at a
+ * time; one pages' mutex is held at a time.
  *
  * Accesses (access.c, uaccess.c) add, outermost first:
  *
@@ -103,6 +106,7 @@ struct pvfio_object {
  * @objects: ID -> struct pvfio_object; a reserved, unpublished ID holds
  *           XA_ZERO_ENTRY so lookups do not see it
  * @test_memlimit: PVFIO_TEST_OP_MEMLIMIT's pinned-page limit, 0 if unset
+ * @account_mode: enum pvfio_account_mode for new mappings
  * @accesses_lock: protects @accesses
  * @accesses: the context's accesses (struct pvfio_access.ctx_item); they are
  *            not in @objects: their creator owns them
@@ -112,6 +116,7 @@ struct pvfio_ctx {
 	struct file *file;
 	struct xarray objects;
 	unsigned long test_memlimit;
+	u8 account_mode;
 	struct mutex accesses_lock;	/* protects @accesses */
 	struct list_head accesses;
 	struct dentry *debugfs;
@@ -202,32 +207,87 @@ extern atomic64_t pvfio_nr_access_pins;
  */
 
 /**
- * struct pvfio_pages - user memory pinned once, shared by reference
- * @kref: one reference per area using the pages
- * @mm: the mapping process's mm (mmgrab()ed), which carries the charge
- * @uptr: page-aligned user address the pages were pinned from (the file
- *        offset for MAP_FILE): the hint for a kernel-chosen IOVA
+ * enum pvfio_account_mode - where pinned pages are charged
+ * @PVFIO_ACCOUNT_NONE: nowhere (the mapper had CAP_IPC_LOCK)
+ * @PVFIO_ACCOUNT_USER: the mapper's user->locked_vm (iommufd's default)
+ * @PVFIO_ACCOUNT_MM: the mapper's mm->locked_vm (VFIO type1's model)
+ */
+enum pvfio_account_mode {
+	PVFIO_ACCOUNT_NONE,
+	PVFIO_ACCOUNT_USER,
+	PVFIO_ACCOUNT_MM,
+};
+
+/**
+ * struct pvfio_pages_owner - the process a mapping's pins are charged to
+ * @mm: its mm (mmgrab()ed); for user-VA pages also where they are pinned
+ *      from; its pinned_vm counts the pins in every mode
+ * @task: its thread-group leader (a reference), whose RLIMIT_MEMLOCK limits
+ * @user: its user (a reference)
+ * @account_mode: enum pvfio_account_mode
+ * @limit_override: PVFIO_TEST_OP_MEMLIMIT's limit when mapped, or 0
+ */
+struct pvfio_pages_owner {
+	struct mm_struct *mm;
+	struct task_struct *task;
+	struct user_struct *user;
+	u8 account_mode;
+	unsigned long limit_override;
+};
+
+void pvfio_owner_init(struct pvfio_pages_owner *o, struct pvfio_ctx *ctx);
+void pvfio_owner_put(struct pvfio_pages_owner *o);
+
+/**
+ * struct pvfio_pages - the memory behind mappings, pinned on demand
+ * @kref: one reference per area using the pages, and per access pin
+ * @mutex: protects everything below but the constant fields
+ * @owner: who is charged
+ * @file: for MAP_FILE, the file (a reference); NULL for user memory
+ * @uptr: page-aligned user address (the file offset for MAP_FILE) of page
+ *        0: also the hint for a kernel-chosen IOVA
  * @npages: number of pages
  * @writable: pinned for write; dirtied on unpin
- * @pages: the pinned pages
+ * @npinned: pages pinned (and charged) now
+ * @domains_itree: areas (pvfio_area.pages_node, page indexes) in a domain,
+ *                 whose storage domain holds their pfns
+ * @access_itree: access pins (page indexes)
+ * @pinned_pfns: index -> xa_mk_value(pfn) of every page an access pin
+ *               covers
+ * @change_gen: the last CHANGE_PROCESS that saw these pages (ioas.c)
  */
 struct pvfio_pages {
 	struct kref kref;
-	struct mm_struct *mm;
+	struct mutex mutex;	/* pins, trees, @pinned_pfns, @owner */
+	struct pvfio_pages_owner owner;
+	struct file *file;
 	unsigned long uptr;
 	unsigned long npages;
 	bool writable;
-	struct page **pages;
+	unsigned long npinned;
+	struct rb_root_cached domains_itree;
+	struct rb_root_cached access_itree;
+	struct xarray pinned_pfns;
+	u64 change_gen;
 };
 
 struct pvfio_pages *pvfio_pages_create(unsigned long uptr,
-				       unsigned long npages, bool writable,
-				       unsigned long limit_override);
+				       unsigned long length, bool writable,
+				       struct pvfio_ctx *ctx);
 struct pvfio_pages *pvfio_pages_create_file(struct file *file, u64 start,
-					    unsigned long npages,
+					    unsigned long length,
 					    bool writable,
-					    unsigned long limit_override);
+					    struct pvfio_ctx *ctx);
 void pvfio_pages_put(struct pvfio_pages *pages);
+int pvfio_pages_swap_owner(struct pvfio_pages *pages,
+			   struct pvfio_pages_owner *o, bool force);
+int pvfio_pages_access_pin(struct pvfio_pages *pages, unsigned long start,
+			   unsigned long last, struct page **out);
+void pvfio_pages_access_unpin(struct pvfio_pages *pages, unsigned long start,
+			      unsigned long last, bool dirty);
+int pvfio_pages_rw(struct pvfio_pages *pages, unsigned long offset,
+		   char *data, size_t length, bool write);
+void pvfio_set_temp_memory_limit(unsigned int limit);
 
 struct pvfio_mock_domain;
 
@@ -250,8 +310,12 @@ struct pvfio_domain {
 /**
  * struct pvfio_area - one mapping of an IOAS
  * @node: its IOVA range in pvfio_iopt.area_itree
- * @pages: the pinned pages it maps (a reference)
- * @page_offset: index in @pages of the page at @node.start
+ * @pages: the memory it maps (a reference)
+ * @page_offset: byte offset in @pages (from its @uptr) of @node.start
+ * @pages_node: its page indexes in @pages->domains_itree while it is in a
+ *              domain
+ * @storage: the domain its pfns are read from while it is in one;
+ *           changed under @pages->mutex
  * @prot: IOMMU_READ and/or IOMMU_WRITE
  * @unpin_item: queues an unmapped area until the IOTLBs are synced
  * @num_accesses: access pins overlapping the area; changed with
@@ -263,6 +327,8 @@ struct pvfio_area {
 	struct interval_tree_node node;
 	struct pvfio_pages *pages;
 	unsigned long page_offset;
+	struct interval_tree_node pages_node;
+	struct pvfio_domain *storage;
 	int prot;
 	struct list_head unpin_item;
 	atomic_t num_accesses;
@@ -277,8 +343,9 @@ struct pvfio_area {
  * @reserved_itree: ranges nothing may be mapped at (struct pvfio_reserved)
  * @domains: page tables kept filled from @area_itree (struct pvfio_domain)
  * @iova_alignment: alignment every mapping's IOVA and length must have:
- *                  the largest of PAGE_SIZE, the domains' smallest page
- *                  size and @access_alignment
+ *                  1 with no domain and no access, else the largest of
+ *                  PAGE_SIZE, the domains' smallest page size and
+ *                  @access_alignment
  * @access_alignment: the largest alignment an attached access needs
  * @huge_pages: map contiguous runs with one call (PVFIO_OPTION_HUGE_PAGES)
  */
@@ -312,7 +379,20 @@ int pvfio_iopt_fill_ranges(struct pvfio_iopt *iopt,
 			   struct pvfio_iova_range __user *uranges,
 			   u32 *num_ranges);
 int pvfio_iopt_map_pages(struct pvfio_iopt *iopt, struct pvfio_pages *pages,
+			 unsigned long offset, unsigned long length,
 			 unsigned long *iova, int prot, bool fixed);
+int pvfio_domain_map(struct pvfio_domain *dom, unsigned long iova,
+		     phys_addr_t paddr, size_t size, int prot);
+void pvfio_domain_unmap_sync(struct pvfio_domain *dom, unsigned long iova,
+			     size_t size);
+int pvfio_area_fill_first_domain(struct pvfio_iopt *iopt,
+				 struct pvfio_area *area,
+				 struct pvfio_domain *dom);
+int pvfio_area_fill_domain(struct pvfio_iopt *iopt, struct pvfio_area *area,
+			   struct pvfio_domain *dom);
+void pvfio_area_unfill_storage(struct pvfio_iopt *iopt,
+			       struct pvfio_area *area);
+void pvfio_area_set_storage(struct pvfio_area *area, struct pvfio_domain *dom);
 int pvfio_iopt_unmap(struct pvfio_iopt *iopt, unsigned long iova,
 		     unsigned long last, unsigned long *unmapped);
 int pvfio_iopt_copy(struct pvfio_iopt *dst, struct pvfio_iopt *src,
@@ -410,7 +490,9 @@ static inline struct pvfio_ioas *pvfio_get_ioas(struct pvfio_ctx *ctx, u32 id)
 	return container_of(obj, struct pvfio_ioas, obj);
 }
 
+struct pvfio_ioas *pvfio_ioas_next(struct pvfio_ctx *ctx, unsigned long *index);
 int pvfio_ioas_alloc_ioctl(struct pvfio_ucmd *ucmd);
+int pvfio_ioas_change_process(struct pvfio_ucmd *ucmd);
 int pvfio_ioas_iova_ranges(struct pvfio_ucmd *ucmd);
 int pvfio_ioas_map(struct pvfio_ucmd *ucmd);
 int pvfio_ioas_map_file(struct pvfio_ucmd *ucmd);
@@ -570,5 +652,7 @@ int pvfio_mock_map(struct pvfio_mock_domain *mock, unsigned long iova,
 		   phys_addr_t paddr, size_t size, int prot);
 size_t pvfio_mock_unmap(struct pvfio_mock_domain *mock, unsigned long iova,
 			size_t size);
+phys_addr_t pvfio_mock_iova_to_phys(struct pvfio_mock_domain *mock,
+				    unsigned long iova);
 
 #endif /* PVFIO_PRIVATE_H */

@@ -7,6 +7,7 @@
 #include <linux/iommu.h>
 #include <linux/mm.h>
 #include <linux/sched/task.h>
+#include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -73,6 +74,23 @@ size_t pvfio_mock_unmap(struct pvfio_mock_domain *mock, unsigned long iova,
 		if (xa_erase(&mock->pfns, (iova >> PAGE_SHIFT) + i))
 			done += PAGE_SIZE;
 	return done;
+}
+
+/**
+ * pvfio_mock_iova_to_phys() - what a mock domain translates an IOVA to
+ * @mock: the mock domain
+ * @iova: the IOVA
+ *
+ * Return: the physical address, or 0 if @iova is not mapped.
+ */
+phys_addr_t pvfio_mock_iova_to_phys(struct pvfio_mock_domain *mock,
+				    unsigned long iova)
+{
+	void *ent = xa_load(&mock->pfns, iova >> PAGE_SHIFT);
+
+	if (WARN_ON(!ent))
+		return 0;
+	return PFN_PHYS(xa_to_value(ent) >> 2) + (iova & ~PAGE_MASK);
 }
 
 static int pvfio_test_mock_device(struct pvfio_ucmd *ucmd,
@@ -265,6 +283,8 @@ static int pvfio_test_stats(struct pvfio_ucmd *ucmd, struct pvfio_test_cmd *cmd)
 	cmd->stats.out_pinned_pages = atomic64_read(&pvfio_nr_pinned_pages);
 	cmd->stats.out_accesses = atomic64_read(&pvfio_nr_accesses);
 	cmd->stats.out_access_pins = atomic64_read(&pvfio_nr_access_pins);
+	cmd->stats.out_user_locked_vm =
+		atomic_long_read(&current_user()->locked_vm);
 	/* Not a failure point: the fail-nth sweep reads stats between calls. */
 	if (copy_to_user(ucmd->ubuffer, cmd,
 			 min_t(size_t, ucmd->user_size, sizeof(*cmd))))
@@ -444,6 +464,11 @@ int pvfio_test_ioctl(struct pvfio_ucmd *ucmd)
 		return pvfio_test_hold_object(ucmd, cmd);
 	case PVFIO_TEST_OP_FAIL_NTH:
 		return pvfio_test_fail_nth(ucmd, cmd);
+	case PVFIO_TEST_OP_SET_TEMP_MEMORY_LIMIT:
+		if (cmd->temp_memory_limit.__reserved)
+			return -EOPNOTSUPP;
+		pvfio_set_temp_memory_limit(cmd->temp_memory_limit.limit);
+		return 0;
 	case PVFIO_TEST_OP_MEMLIMIT:
 		WRITE_ONCE(ucmd->ctx->test_memlimit,
 			   cmd->memlimit.limit_pages);
