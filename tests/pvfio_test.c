@@ -10,6 +10,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <grp.h>
 
 #include <libkmod.h>
 
@@ -314,19 +316,168 @@ uint64_t pvfio_pinned_pages(void)
 	return stats.out_pinned_pages;
 }
 
-long pvfio_vmlck_kb(void)
+long pvfio_status_kb(pid_t pid, const char *field)
 {
-	char line[256];
+	char path[64], line[256];
+	size_t n = strlen(field);
 	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
+	FILE *f;
 
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+		if (!strncmp(line, field, n) && line[n] == ':') {
+			if (sscanf(line + n + 1, "%ld kB", &kb) != 1)
+				kb = -1;
 			break;
+		}
 	fclose(f);
 	return kb;
+}
+
+long pvfio_vmlck_kb(void)
+{
+	return pvfio_status_kb(0, "VmLck");
+}
+
+long pvfio_vmpin_kb(void)
+{
+	return pvfio_status_kb(0, "VmPin");
+}
+
+uint64_t pvfio_user_locked_vm(int fd)
+{
+	struct pvfio_test_stats stats;
+
+	if (pvfio_test_stats(fd, &stats))
+		return UINT64_MAX;
+	return stats.out_user_locked_vm;
+}
+
+void pvfio_pin_snap(struct pvfio_pin_count *c)
+{
+	c->acquired = pvfio_vmstat("nr_foll_pin_acquired");
+	c->released = pvfio_vmstat("nr_foll_pin_released");
+}
+
+long long pvfio_pins_acquired(const struct pvfio_pin_count *c)
+{
+	return pvfio_vmstat("nr_foll_pin_acquired") - c->acquired;
+}
+
+long long pvfio_pins_released(const struct pvfio_pin_count *c)
+{
+	return pvfio_vmstat("nr_foll_pin_released") - c->released;
+}
+
+int pvfio_option(int fd, uint32_t option_id, uint16_t op, uint32_t object_id,
+		 uint64_t *val)
+{
+	struct pvfio_option cmd = {
+		.size = sizeof(cmd), .option_id = option_id, .op = op,
+		.object_id = object_id, .val64 = *val,
+	};
+	int ret = pvfio_ioctl(fd, PVFIO_OPTION, &cmd);
+
+	if (!ret)
+		*val = cmd.val64;
+	return ret;
+}
+
+int pvfio_set_rlimit_mode(int fd, uint64_t mode)
+{
+	return pvfio_option(fd, PVFIO_OPTION_RLIMIT_MODE, PVFIO_OPTION_OP_SET,
+			    0, &mode);
+}
+
+int pvfio_ioas_change_process(int fd)
+{
+	struct pvfio_ioas_change_process cmd = { .size = sizeof(cmd) };
+
+	return pvfio_ioctl(fd, PVFIO_IOAS_CHANGE_PROCESS, &cmd);
+}
+
+int pvfio_set_memlimit(int fd, uint64_t limit_pages)
+{
+	struct pvfio_test_cmd cmd = {
+		.size = sizeof(cmd), .op = PVFIO_TEST_OP_MEMLIMIT,
+		.memlimit = { .limit_pages = limit_pages },
+	};
+
+	return pvfio_ioctl(fd, PVFIO_TEST, &cmd);
+}
+
+int pvfio_set_temp_memory_limit(int fd, uint32_t bytes)
+{
+	struct pvfio_test_cmd cmd = {
+		.size = sizeof(cmd), .op = PVFIO_TEST_OP_SET_TEMP_MEMORY_LIMIT,
+		.temp_memory_limit = { .limit = bytes },
+	};
+
+	return pvfio_ioctl(fd, PVFIO_TEST, &cmd);
+}
+
+int pvfio_map_file(int fd, uint32_t ioas, int file, uint64_t start,
+		   uint64_t len, uint64_t *iova, uint32_t flags)
+{
+	struct pvfio_ioas_map_file cmd = {
+		.size = sizeof(cmd), .flags = flags, .ioas_id = ioas,
+		.fd = file, .start = start, .length = len,
+		.iova = iova ? *iova : 0,
+	};
+	int ret = pvfio_ioctl(fd, PVFIO_IOAS_MAP_FILE, &cmd);
+
+	if (!ret && iova)
+		*iova = cmd.iova;
+	return ret;
+}
+
+uint64_t pvfio_iova_alignment(int fd, uint32_t ioas)
+{
+	struct pvfio_iova_range r[16];
+	struct pvfio_ioas_iova_ranges cmd = {
+		.size = sizeof(cmd), .ioas_id = ioas, .num_iovas = 16,
+		.allowed_iovas = (uintptr_t)r,
+	};
+
+	if (pvfio_ioctl(fd, PVFIO_IOAS_IOVA_RANGES, &cmd))
+		return 0;
+	return cmd.out_iova_alignment;
+}
+
+int pvfio_wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+int pvfio_become_nobody(void)
+{
+	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+		return -errno;
+	if (getuid() != 65534 || geteuid() != 65534 || getgid() != 65534)
+		return -EPERM;
+	return 0;
+}
+
+int pvfio_send(int fd, char c)
+{
+	return write(fd, &c, 1) == 1 ? 0 : -1;
+}
+
+char pvfio_recv(int fd)
+{
+	char c;
+
+	return read(fd, &c, 1) == 1 ? c : 0;
 }
 
 int pvfio_drop_cap(int cap)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <sys/ioctl.h>
+#include <sys/types.h>
 
 #include <cmocka.h>
 
@@ -60,6 +61,41 @@ uint64_t pvfio_mock_map_calls(int fd, uint32_t mock_dev);
 uint64_t pvfio_pinned_pages(void);
 /* VmLck of this process, in KiB. */
 long pvfio_vmlck_kb(void);
+/* A "Name: N kB" field of /proc/<pid>/status (@pid 0: this process), or -1. */
+long pvfio_status_kb(pid_t pid, const char *field);
+/* VmPin (mm->pinned_vm) of this process, in KiB. */
+long pvfio_vmpin_kb(void);
+/* Pages charged to the user of the caller of STATS on @fd, or UINT64_MAX. */
+uint64_t pvfio_user_locked_vm(int fd);
+
+/*
+ * The kernel's FOLL_PIN counters (/proc/vmstat nr_foll_pin_acquired and
+ * nr_foll_pin_released), to count the pins taken and given back since a
+ * snapshot.
+ */
+struct pvfio_pin_count {
+	long long acquired, released;
+};
+void pvfio_pin_snap(struct pvfio_pin_count *c);
+/* Pins acquired / released since @c was taken. */
+long long pvfio_pins_acquired(const struct pvfio_pin_count *c);
+long long pvfio_pins_released(const struct pvfio_pin_count *c);
+
+/* PVFIO_OPTION on the context (@object_id 0) or an object. */
+int pvfio_option(int fd, uint32_t option_id, uint16_t op, uint32_t object_id,
+		 uint64_t *val);
+/* PVFIO_OPTION_RLIMIT_MODE: set @mode on the context of @fd. */
+int pvfio_set_rlimit_mode(int fd, uint64_t mode);
+int pvfio_ioas_change_process(int fd);
+/* PVFIO_TEST_OP_MEMLIMIT of the context of @fd (0: the normal rule). */
+int pvfio_set_memlimit(int fd, uint64_t limit_pages);
+/* PVFIO_TEST_OP_SET_TEMP_MEMORY_LIMIT, module wide (0: the default). */
+int pvfio_set_temp_memory_limit(int fd, uint32_t bytes);
+/* MAP_FILE of @len bytes of @file at @start (@iova in and out). */
+int pvfio_map_file(int fd, uint32_t ioas, int file, uint64_t start,
+		   uint64_t len, uint64_t *iova, uint32_t flags);
+/* IOAS_IOVA_RANGES' out_iova_alignment of @ioas, or 0 on error. */
+uint64_t pvfio_iova_alignment(int fd, uint32_t ioas);
 /* Drop one capability from the effective set of this process. */
 int pvfio_drop_cap(int cap);
 /* Anonymous memory of @len bytes aligned to @align, or NULL. */
@@ -121,6 +157,27 @@ int pvfio_set_keep_pins(int fd, int afd, bool keep_pins);
 
 /* /proc/vmstat counter by name, or -1. */
 long long pvfio_vmstat(const char *name);
+
+/*
+ * Forked children cannot use cmocka's asserts: a child checks with
+ * CHILD_CHECK, which prints the failed condition and exits with @code, and
+ * the parent asserts pvfio_wait_child() returned 0.
+ */
+#define CHILD_CHECK(code, cond)						\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "# child step %d: %s\n", (code),	\
+				#cond);					\
+			_exit(code);					\
+		}							\
+	} while (0)
+/* The exit code of child @pid, or -1 if it did not exit normally. */
+int pvfio_wait_child(pid_t pid);
+/* Become uid/gid 65534 with no supplementary group and no capability. */
+int pvfio_become_nobody(void);
+/* One byte through a pipe, for parent and child to take turns. */
+int pvfio_send(int fd, char c);
+char pvfio_recv(int fd);
 
 /* assert an expression evaluating to 0 or -errno equals -@err. */
 #define assert_errno(expr, err) assert_int_equal((expr), -(err))
