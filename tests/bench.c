@@ -154,6 +154,13 @@ static double row_median(struct row *r, int i, double *lo, double *hi)
 	return bench_median(v, r->n[i]);
 }
 
+/* Three significant digits at most, never an exponent. */
+static void fmt_num(char *s, size_t n, double v)
+{
+	snprintf(s, n, v >= 100 ? "%.0f" : v >= 10 ? "%.1f" : v >= 1 ? "%.2f" :
+		 "%.3f", v);
+}
+
 static void fmt_val(char *s, size_t n, struct row *r, int i)
 {
 	double lo, hi;
@@ -161,7 +168,7 @@ static void fmt_val(char *s, size_t n, struct row *r, int i)
 	if (r->na[i] || !r->n[i])
 		snprintf(s, n, "n/a");
 	else
-		snprintf(s, n, "%.3g", row_median(r, i, &lo, &hi));
+		fmt_num(s, n, row_median(r, i, &lo, &hi));
 }
 
 /* The machine-readable line of a finished row (bench.sh collects them). */
@@ -177,7 +184,10 @@ static void row_print(struct row *r)
 		if (r->na[i] || !r->n[i])
 			continue;
 		med[i] = row_median(r, i, &lo[i], &hi[i]);
-		snprintf(range[i], sizeof(range[i]), "%.3g..%.3g", lo[i], hi[i]);
+		fmt_num(range[i], sizeof(range[i]) / 2, lo[i]);
+		strcat(range[i], "..");
+		fmt_num(range[i] + strlen(range[i]), sizeof(range[i]) / 2 - 2,
+			hi[i]);
 	}
 	if (!r->na[0] && !r->na[1] && r->n[0] && r->n[1] && med[1] > 0)
 		snprintf(ratio, sizeof(ratio), "%.2f", med[0] / med[1]);
