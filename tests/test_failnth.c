@@ -7,6 +7,11 @@
  * access appeared or went), and once the sequence's files are closed
  * everything is back to zero and every page pin was given back.
  *
+ * The sequences of lazy pinning (issue 8) charge pages (a test memory limit
+ * makes root charged like anyone) in both accounting modes, and run with
+ * batches of two pages: a failure must leave the user's locked_vm, VmLck
+ * and VmPin as they were too.
+ *
  * Where the reply of a command that already took effect cannot be copied
  * out (EFAULT), MAP, MAP_FILE, COPY, UNMAP, DEVICE_ATTACH and ACCESS_PIN
  * keep their effect, as in iommufd (uapi/pvfio.h); those steps are
@@ -42,25 +47,37 @@ static int kfd = -1;		/* /proc/thread-self/fail-nth */
 /* What one run of a sequence made, for the cleanup. */
 struct seq {
 	int fd, afd, mfd;
+	bool temp_limit;	/* set a small batch limit: restore it */
 	uint32_t ioas, ioas2, mock, dev, hwpt;
 	char *buf;
 	const char *step;	/* the call that failed */
 	int err;		/* its errno, 0 if none failed */
 };
 
-static void stats(struct pvfio_test_stats *st)
+/* What a failed call must leave as it was: pvfio's counts and charges. */
+struct state {
+	struct pvfio_test_stats st;
+	long lck, vmpin;
+};
+
+static void stats(struct state *s)
 {
-	assert_ok(pvfio_test_stats(ctl, st));
+	assert_ok(pvfio_test_stats(ctl, &s->st));
+	s->lck = pvfio_vmlck_kb();
+	s->vmpin = pvfio_vmpin_kb();
 }
 
-static bool stats_equal(const struct pvfio_test_stats *a,
-			const struct pvfio_test_stats *b)
+static bool stats_equal(const struct state *x, const struct state *y)
 {
+	const struct pvfio_test_stats *a = &x->st, *b = &y->st;
+
 	return a->out_contexts == b->out_contexts &&
 	       a->out_objects == b->out_objects &&
 	       a->out_pinned_pages == b->out_pinned_pages &&
 	       a->out_accesses == b->out_accesses &&
-	       a->out_access_pins == b->out_access_pins;
+	       a->out_access_pins == b->out_access_pins &&
+	       a->out_user_locked_vm == b->out_user_locked_vm &&
+	       x->lck == y->lck && x->vmpin == y->vmpin;
 }
 
 /*
@@ -69,7 +86,7 @@ static bool stats_equal(const struct pvfio_test_stats *a,
  */
 #define __STEP(q, name, keep, expr)					\
 	do {								\
-		struct pvfio_test_stats _b, _a;				\
+		struct state _b, _a;					\
 		int _r;							\
 									\
 		if (!kernel_sweep)					\
@@ -203,6 +220,110 @@ static void seq_map_file(struct seq *q)
 	STEP(q, "IOAS_ALLOC 2", pvfio_ioas_alloc(q->fd, &q->ioas2));
 	STEP_KEEP(q, "COPY", copy(q->fd, q->ioas2, q->ioas, 4 * PAGE, iova, &dst));
 	STEP_KEEP(q, "UNMAP", pvfio_unmap(q->fd, q->ioas, 0, UINT64_MAX, NULL));
+}
+
+/*
+ * Charge what this process pins (a test limit makes CAP_IPC_LOCK charged)
+ * and pin in batches of two pages.
+ */
+static int charged_small_batches(struct seq *q)
+{
+	int ret;
+
+	q->temp_limit = true;
+	ret = pvfio_set_temp_memory_limit(ctl, 2 * sizeof(void *));
+	return ret ? ret : pvfio_set_memlimit(q->fd, 1UL << 20);
+}
+
+/* MAP and MAP_FILE without a table, then the tables' lazy fill and drain. */
+static void seq_lazy_fill(struct seq *q)
+{
+	uint64_t iova, iova2 = 0x400000;
+	uint32_t mock2;
+
+	q->mfd = dup(memfd);
+	STEP(q, "open", fd_or_errno(q->fd = open(PVFIO_DEV, O_RDWR)));
+	STEP(q, "MEMLIMIT", charged_small_batches(q));
+	STEP(q, "IOAS_ALLOC", pvfio_ioas_alloc(q->fd, &q->ioas));
+	STEP_KEEP(q, "MAP", pvfio_map(q->fd, q->ioas, q->buf, 5 * PAGE, &iova,
+				      RW));
+	STEP_KEEP(q, "MAP_FILE", pvfio_map_file(q->fd, q->ioas, q->mfd, 0,
+						4 * PAGE, &iova2, FIXED | RW));
+	STEP(q, "MOCK_DEVICE fill", pvfio_mock_device(q->fd, q->ioas, &q->mock));
+	STEP(q, "MOCK_DEVICE 2", pvfio_mock_device(q->fd, q->ioas, &mock2));
+	STEP(q, "DESTROY mock", pvfio_destroy(q->fd, q->mock));
+	STEP(q, "DESTROY last mock", pvfio_destroy(q->fd, mock2));
+	STEP(q, "MOCK_DEVICE again", pvfio_mock_device(q->fd, q->ioas,
+						       &q->mock));
+}
+
+/*
+ * An access on an IOAS without a table, charged per user: PIN of unpinned
+ * pages, an overlapping PIN, RW across pinned and unpinned pages (pinned
+ * for the copy), then a table over the access's pins.
+ */
+static void seq_access_lazy(struct seq *q)
+{
+	uint64_t iova = 0x100000;
+	uint32_t pin, pin2;
+	char data[3 * PAGE];
+
+	memset(data, 0x3c, sizeof(data));
+	STEP(q, "open", fd_or_errno(q->fd = open(PVFIO_DEV, O_RDWR)));
+	STEP(q, "MEMLIMIT", charged_small_batches(q));
+	STEP(q, "IOAS_ALLOC", pvfio_ioas_alloc(q->fd, &q->ioas));
+	STEP_KEEP(q, "MAP", pvfio_map(q->fd, q->ioas, q->buf, 6 * PAGE, &iova,
+				      FIXED | RW));
+	q->afd = pvfio_access_create(q->fd, q->ioas, 0, 8);
+	STEP(q, "ACCESS_CREATE", q->afd < 0 ? q->afd : 0);
+	STEP_KEEP(q, "PIN", pvfio_access_pin(q->afd, 0x100000, 3 * PAGE,
+					     PVFIO_ACCESS_RW_WRITE, &pin));
+	STEP_KEEP(q, "PIN overlapping", pvfio_access_pin(q->afd, 0x102000,
+							 3 * PAGE, 0, &pin2));
+	STEP(q, "RW write", pvfio_access_rw(q->afd, 0x100000 + 100, data,
+					    sizeof(data), true));
+	STEP(q, "UNPIN", pvfio_access_unpin(q->afd, pin));
+	STEP(q, "RW read", pvfio_access_rw(q->afd, 0x100000 + 100, data,
+					   sizeof(data), false));
+	STEP(q, "MOCK_DEVICE", pvfio_mock_device(q->fd, q->ioas, &q->mock));
+	STEP(q, "DESTROY mock", pvfio_destroy(q->fd, q->mock));
+	STEP(q, "UNPIN 2", pvfio_access_unpin(q->afd, pin2));
+}
+
+static int rlimit_mode_get(int fd)
+{
+	uint64_t v = 0;
+
+	return pvfio_option(fd, PVFIO_OPTION_RLIMIT_MODE, PVFIO_OPTION_OP_GET,
+			    0, &v);
+}
+
+/*
+ * Per-mm accounting (RLIMIT_MODE 1) and CHANGE_PROCESS of file-backed
+ * memory that a table and an access pin.
+ */
+static void seq_change_process(struct seq *q)
+{
+	uint64_t iova = 0x100000;
+	uint32_t pin;
+
+	q->mfd = dup(memfd);
+	STEP(q, "open", fd_or_errno(q->fd = open(PVFIO_DEV, O_RDWR)));
+	STEP(q, "RLIMIT_MODE set", pvfio_set_rlimit_mode(q->fd, 1));
+	STEP(q, "RLIMIT_MODE get", rlimit_mode_get(q->fd));
+	STEP(q, "MEMLIMIT", charged_small_batches(q));
+	STEP(q, "IOAS_ALLOC", pvfio_ioas_alloc(q->fd, &q->ioas));
+	STEP_KEEP(q, "MAP_FILE", pvfio_map_file(q->fd, q->ioas, q->mfd, 0,
+						4 * PAGE, &iova, FIXED | RW));
+	q->afd = pvfio_access_create(q->fd, q->ioas, 0, 8);
+	STEP(q, "ACCESS_CREATE", q->afd < 0 ? q->afd : 0);
+	STEP_KEEP(q, "PIN", pvfio_access_pin(q->afd, 0x101000, 2 * PAGE, 0,
+					     &pin));
+	STEP(q, "CHANGE_PROCESS pins", pvfio_ioas_change_process(q->fd));
+	STEP(q, "MOCK_DEVICE", pvfio_mock_device(q->fd, q->ioas, &q->mock));
+	STEP(q, "CHANGE_PROCESS table", pvfio_ioas_change_process(q->fd));
+	STEP(q, "UNPIN", pvfio_access_unpin(q->afd, pin));
+	STEP(q, "DESTROY mock", pvfio_destroy(q->fd, q->mock));
 }
 
 static int dev_info(int fd, uint32_t dev)
@@ -353,6 +474,8 @@ static void kernel_fail_nth(unsigned int nth, bool *fired, bool *untouched)
 
 static void seq_cleanup(struct seq *q)
 {
+	if (q->temp_limit)
+		assert_ok(pvfio_set_temp_memory_limit(ctl, 0));
 	if (q->afd > 0)
 		close(q->afd);
 	if (q->fd >= 0)
@@ -366,7 +489,7 @@ static unsigned int sweep(const char *name, void (*fn)(struct seq *),
 			  char *buf, bool kernel)
 {
 	bool untouched = false;
-	struct pvfio_test_stats base, now;
+	struct state base, now;
 	long long acq0, rel0;
 	uint64_t reached = 0;
 	unsigned int nth;
@@ -403,12 +526,14 @@ static unsigned int sweep(const char *name, void (*fn)(struct seq *),
 		seq_cleanup(&q);
 		stats(&now);
 		if (!stats_equal(&now, &base)) {
-			print_error("# %s: point %u (%s): state left after close: %llu objects %llu pinned %llu accesses %llu access pins\n",
+			print_error("# %s: point %u (%s): state left after close: %llu objects %llu pinned %llu accesses %llu access pins %llu user locked_vm, VmLck %ld VmPin %ld kB\n",
 				    name, nth, q.step ? q.step : "-",
-				    (unsigned long long)now.out_objects,
-				    (unsigned long long)now.out_pinned_pages,
-				    (unsigned long long)now.out_accesses,
-				    (unsigned long long)now.out_access_pins);
+				    (unsigned long long)now.st.out_objects,
+				    (unsigned long long)now.st.out_pinned_pages,
+				    (unsigned long long)now.st.out_accesses,
+				    (unsigned long long)now.st.out_access_pins,
+				    (unsigned long long)now.st.out_user_locked_vm,
+				    now.lck, now.vmpin);
 			fail();
 		}
 		if (!fired || untouched)
@@ -446,6 +571,9 @@ SWEEP_TEST(mock, false)
 SWEEP_TEST(map_file, false)
 SWEEP_TEST(device, true)
 SWEEP_TEST(access, false)
+SWEEP_TEST(lazy_fill, false)
+SWEEP_TEST(access_lazy, false)
+SWEEP_TEST(change_process, false)
 
 /* Write @val to a debugfs knob of the kernel's fault injection. */
 static int knob(const char *path, const char *val)
@@ -506,6 +634,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
+	pvfio_set_temp_memory_limit(ctl, 0);
 	close(ctl);
 	close(memfd);
 	if (have_edu)
@@ -521,6 +650,9 @@ int main(void)
 		cmocka_unit_test(test_sweep_map_file),
 		cmocka_unit_test(test_sweep_device),
 		cmocka_unit_test(test_sweep_access),
+		cmocka_unit_test(test_sweep_lazy_fill),
+		cmocka_unit_test(test_sweep_access_lazy),
+		cmocka_unit_test(test_sweep_change_process),
 	};
 
 	return cmocka_run_group_tests_name("failnth", tests, group_setup,

@@ -558,13 +558,31 @@ static void op_option(struct fz_thread *t)
 {
 	struct pvfio_option c = { .size = sizeof(c) };
 	int ci = pick_ctx(t), m;
+	bool rlimit = fz_pct(t->op, 40);
 
 	bad(t, &m, 4);
-	c.option_id = m == 1 ? fz_next(t->op) % 5 + 1 : PVFIO_OPTION_HUGE_PAGES;
+	c.option_id = m == 1 ? fz_next(t->op) % 5 + 1 :
+		      rlimit ? PVFIO_OPTION_RLIMIT_MODE : PVFIO_OPTION_HUGE_PAGES;
 	c.op = m == 2 ? 2 + fz_below(t->op, 100) : fz_below(t->op, 2);
-	c.object_id = pick_id(t, ci, K_IOAS, m == 3);
+	/* The accounting mode is the context's: object 0 (EBUSY mostly). */
+	c.object_id = rlimit && m != 3 ? 0 : pick_id(t, ci, K_IOAS, m == 3);
 	c.val64 = m == 4 ? fz_next(t->op) : fz_below(t->op, 2);
 	fz_ioctl(t, ctx_fd(ci), PVFIO_OPTION, &c, SZ(c, val64));
+}
+
+/*
+ * CHANGE_PROCESS: EINVAL while a context has user-VA mappings; from a
+ * forked child (another mm) when it has only MAP_FILE ones.
+ */
+static void op_change_process(struct fz_thread *t)
+{
+	struct pvfio_ioas_change_process c = { .size = sizeof(c) };
+	int ci = pick_ctx(t), m;
+
+	if (bad(t, &m, 1))
+		c.__reserved = 1 + fz_below(t->op, 0xffff);
+	fz_ioctl(t, ctx_fd(ci), PVFIO_IOAS_CHANGE_PROCESS, &c,
+		 SZ(c, __reserved));
 }
 
 /* ----------------------------------------------------------- devices */
@@ -894,10 +912,21 @@ static void op_test_misc(struct fz_thread *t)
 	uint64_t va, len;
 
 	bad(t, &m, 2);
-	switch (fz_below(t->op, 9)) {
+	switch (fz_below(t->op, 10)) {
 	case 0:
 		c.op = PVFIO_TEST_OP_STATS;
 		break;
+	case 8: {
+		/* Batches of one page, a few, or the default. */
+		static const uint32_t limits[] = { 0, 0, 1, 16, 24, 4096 };
+
+		c.op = PVFIO_TEST_OP_SET_TEMP_MEMORY_LIMIT;
+		c.temp_memory_limit.limit =
+			limits[fz_below(t->op, sizeof(limits) / sizeof(limits[0]))];
+		if (m == 2)
+			c.temp_memory_limit.__reserved = 1;
+		break;
+	}
 	case 1: case 2:
 		c.op = PVFIO_TEST_OP_CHECK_MAP;
 		c.id = some_id(t, ci, K_MOCK);
@@ -1228,6 +1257,7 @@ const struct fz_opdesc fz_ops[] = {
 	{ "iova_ranges",   3, op_iova_ranges,   true },
 	{ "allow_iovas",   2, op_allow_iovas,   true },
 	{ "option",        2, op_option,        true },
+	{ "change_process", 1, op_change_process, true },
 	{ "hwpt_alloc",    3, op_hwpt_alloc,    true },
 	{ "dev_bind",      3, op_dev_bind,      true },
 	{ "dev_info",      2, op_dev_info,      true },
@@ -1402,6 +1432,14 @@ int fz_world_setup(void)
 void fz_world_teardown(void)
 {
 	int i, fd;
+	struct pvfio_test_cmd c = {
+		.size = sizeof(c), .op = PVFIO_TEST_OP_SET_TEMP_MEMORY_LIMIT,
+	};
+
+	/* The batch limit is module wide: back to the default. */
+	for (i = 0; i < FZ_NCTX; i++)
+		if (W.ctx[i].fd >= 0 && !ioctl(W.ctx[i].fd, PVFIO_TEST, &c))
+			break;
 
 	for (i = 0; i < FZ_NACC; i++) {
 		fd = XCHG(W.acc[i].fd, -1);
