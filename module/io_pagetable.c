@@ -71,7 +71,7 @@ static bool area_misaligned(struct pvfio_area *area, unsigned long align)
  * Return: 0 or the domain's error.
  */
 int pvfio_domain_map(struct pvfio_domain *dom, unsigned long iova,
-			    phys_addr_t paddr, size_t size, int prot)
+		     phys_addr_t paddr, size_t size, int prot)
 {
 	if (pvfio_fail_point())
 		return -ENOMEM;
@@ -611,10 +611,11 @@ static int pvfio_iopt_check_whole(struct pvfio_iopt *iopt, unsigned long iova,
  *
  * Every domain but the first is unmapped and its IOTLB synced once; then
  * the first, which holds the pfns, is unmapped a batch at a time, each
- * batch's IOTLB synced before its pages are unpinned.  If accesses have pins in the range, nothing is unmapped: the
- * areas refuse new access pins from now on and -EAGAIN tells the caller to
- * have the accesses unpin (pvfio_ioas_unmap_range() does) and to try again,
- * or to give up with pvfio_iopt_allow_access().
+ * batch's IOTLB synced before its pages are unpinned.  If accesses have
+ * pins in the range, nothing is unmapped: the areas refuse new access pins
+ * from now on and -EAGAIN tells the caller to have the accesses unpin
+ * (pvfio_ioas_unmap_range() does) and to try again, or to give up with
+ * pvfio_iopt_allow_access().
  *
  * Return: 0, -ENOENT nothing mapped there or a mapping crosses an end of
  * the range, or -EAGAIN (nothing changed).
@@ -949,10 +950,11 @@ static void pvfio_iopt_recalc_alignment(struct pvfio_iopt *iopt)
  *
  * Every mapping is unmapped from the domain, with one IOTLB sync at the
  * end; if it was the last domain, a batch at a time, unpinning what no
- * access holds after each batch's sync.  A real domain must still have a device attached (the last one is
- * detached after this): some drivers (VT-d on 6.1) can neither unmap nor
- * flush a domain without one.  Once this returns, MAP and UNMAP of @iopt no
- * longer touch the domain, so it can be detached and reused or freed.
+ * access holds after each batch's sync.  A real domain must still have a
+ * device attached (the last one is detached after this): some drivers
+ * (VT-d on 6.1) can neither unmap nor flush a domain without one.  Once
+ * this returns, MAP and UNMAP of @iopt no longer touch the domain, so it
+ * can be detached and reused or freed.
  */
 void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
 			      struct pvfio_domain *dom, bool keep_ranges)

@@ -82,12 +82,16 @@ struct pvfio_batch {
 	u32 backup_npfns[PVFIO_BATCH_BACKUP];
 };
 
-static void pvfio_batch_init(struct pvfio_batch *batch, bool merge)
+/* A batch for up to @npages pages: no larger than they or the limit need. */
+static void pvfio_batch_init(struct pvfio_batch *batch, unsigned long npages,
+			     bool merge)
 {
 	size_t entry = sizeof(*batch->pfns) + sizeof(*batch->npfns);
 	unsigned int cap = max_t(unsigned int,
 				 READ_ONCE(pvfio_temp_memory_limit) / entry, 1);
 	void *mem = NULL;
+
+	cap = min_t(unsigned long, cap, npages);
 
 	batch->end = 0;
 	batch->total = 0;
@@ -285,12 +289,13 @@ struct pvfio_pin_buf {
 	struct page *backup[PVFIO_BATCH_BACKUP];
 };
 
-static void pvfio_pin_buf_init(struct pvfio_pin_buf *buf)
+static void pvfio_pin_buf_init(struct pvfio_pin_buf *buf, unsigned long npages)
 {
 	unsigned long cap = max_t(unsigned long,
 				  READ_ONCE(pvfio_temp_memory_limit) /
 				  sizeof(struct page *), 1);
 
+	cap = min(cap, npages);
 	buf->pages = NULL;
 	if (cap > PVFIO_BATCH_BACKUP && !pvfio_fail_point())
 		buf->pages = kmalloc_array(cap, sizeof(struct page *),
@@ -476,6 +481,14 @@ static unsigned long pvfio_pages_xa_pfn(struct pvfio_pages *pages,
 	return xa_to_value(xa_load(&pages->pinned_pfns, index));
 }
 
+/* The pfn of page @index of @area's pages, from @dom (default: storage). */
+static unsigned long area_pfn(struct pvfio_area *area,
+			      struct pvfio_domain *dom, unsigned long index)
+{
+	return pvfio_domain_pfn(dom ?: area->storage,
+				area_index_iova(area, index));
+}
+
 /*
  * Add the pfns of pages [@index, @last] to @batch until it is full, taking
  * each from whoever holds it or pinning it.  Return: pages added (at least
@@ -485,7 +498,7 @@ static long pvfio_pages_read(struct pvfio_pages *pages, unsigned long index,
 			     unsigned long last, struct pvfio_batch *batch,
 			     struct pvfio_pin_buf *buf)
 {
-	unsigned long start = index, end, i;
+	unsigned long start = index, end, i, pfn;
 	enum pvfio_holder holder;
 	struct pvfio_area *area;
 	long n;
@@ -494,18 +507,18 @@ static long pvfio_pages_read(struct pvfio_pages *pages, unsigned long index,
 		end = pvfio_pages_span(pages, index, last, &holder, &area);
 		switch (holder) {
 		case PVFIO_HELD_ACCESS:
-			for (i = index; i <= end; i++)
-				if (!pvfio_batch_add(batch,
-						     pvfio_pages_xa_pfn(pages,
-									i)))
+			for (i = index; i <= end; i++) {
+				pfn = pvfio_pages_xa_pfn(pages, i);
+				if (!pvfio_batch_add(batch, pfn))
 					return i - start;
+			}
 			break;
 		case PVFIO_HELD_DOMAIN:
-			for (i = index; i <= end; i++)
-				if (!pvfio_batch_add(batch, pvfio_domain_pfn(
-						area->storage,
-						area_index_iova(area, i))))
+			for (i = index; i <= end; i++) {
+				pfn = area_pfn(area, NULL, i);
+				if (!pvfio_batch_add(batch, pfn))
 					return i - start;
+			}
 			break;
 		case PVFIO_HELD_NONE:
 			/* Pin only what surely fits: a page per free run. */
@@ -519,9 +532,10 @@ static long pvfio_pages_read(struct pvfio_pages *pages, unsigned long index,
 					return index - start;
 				return n;
 			}
-			for (i = 0; i < n; i++)
-				WARN_ON(!pvfio_batch_add(batch,
-						page_to_pfn(buf->pages[i])));
+			for (i = 0; i < n; i++) {
+				pfn = page_to_pfn(buf->pages[i]);
+				WARN_ON(!pvfio_batch_add(batch, pfn));
+			}
 			end = index + n - 1;
 			break;
 		}
@@ -644,12 +658,11 @@ static void pvfio_area_unfill_range(struct pvfio_area *area,
 
 	lockdep_assert_held(&pages->mutex);
 
-	pvfio_batch_init(&batch, true);
+	pvfio_batch_init(&batch, last - start + 1, true);
 	while (start <= last) {
 		pvfio_batch_clear(&batch);
 		for (i = start; i <= last; i++)
-			if (!pvfio_batch_add(&batch, pvfio_domain_pfn(dom,
-					area_index_iova(area, i))))
+			if (!pvfio_batch_add(&batch, area_pfn(area, dom, i)))
 				break;
 		pvfio_domain_unmap_sync(dom, area_index_iova(area, start),
 					(i - start) << PAGE_SHIFT);
@@ -687,8 +700,8 @@ int pvfio_area_fill_first_domain(struct pvfio_iopt *iopt,
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
 
-	pvfio_batch_init(&batch, iopt->huge_pages);
-	pvfio_pin_buf_init(&buf);
+	pvfio_batch_init(&batch, last - first + 1, iopt->huge_pages);
+	pvfio_pin_buf_init(&buf, last - first + 1);
 	mutex_lock(&pages->mutex);
 	while (index <= last) {
 		pvfio_batch_clear(&batch);
@@ -871,10 +884,10 @@ int pvfio_pages_access_pin(struct pvfio_pages *pages, unsigned long start,
 			   unsigned long last, struct page **out)
 {
 	struct interval_tree_node *node;
-	unsigned long index = start, end, i, stored;
+	unsigned long index = start, end, i, stored, pfn;
 	enum pvfio_holder holder;
-	struct pvfio_pin_buf buf;
 	struct pvfio_area *area;
+	struct page **pinned;
 	long n;
 	int ret = 0;
 
@@ -884,22 +897,19 @@ int pvfio_pages_access_pin(struct pvfio_pages *pages, unsigned long start,
 	node->start = start;
 	node->last = last;
 
-	pvfio_pin_buf_init(&buf);
 	mutex_lock(&pages->mutex);
 	while (index <= last && !ret) {
 		end = pvfio_pages_span(pages, index, last, &holder, &area);
 		switch (holder) {
 		case PVFIO_HELD_ACCESS:
-			for (i = index; i <= end; i++)
-				out[i - start] = pfn_to_page(
-					pvfio_pages_xa_pfn(pages, i));
+			for (i = index; i <= end; i++) {
+				pfn = pvfio_pages_xa_pfn(pages, i);
+				out[i - start] = pfn_to_page(pfn);
+			}
 			break;
 		case PVFIO_HELD_DOMAIN:
 			for (i = index; i <= end && !ret; i++) {
-				unsigned long pfn = pvfio_domain_pfn(
-					area->storage,
-					area_index_iova(area, i));
-
+				pfn = area_pfn(area, NULL, i);
 				ret = pvfio_pages_xa_store(pages, i, pfn);
 				if (!ret)
 					out[i - start] = pfn_to_page(pfn);
@@ -908,26 +918,23 @@ int pvfio_pages_access_pin(struct pvfio_pages *pages, unsigned long start,
 				end = i - 2;
 			break;
 		case PVFIO_HELD_NONE:
-			n = pvfio_pin_new(pages, index,
-					  min(end - index + 1, buf.cap),
-					  buf.pages);
+			/* Pinned straight into @out. */
+			pinned = out + (index - start);
+			n = pvfio_pin_new(pages, index, end - index + 1, pinned);
 			if (n < 0) {
 				ret = n;
 				end = index - 1;
 				break;
 			}
 			for (stored = 0; stored < n && !ret; stored++) {
+				pfn = page_to_pfn(pinned[stored]);
 				ret = pvfio_pages_xa_store(pages,
-						index + stored,
-						page_to_pfn(buf.pages[stored]));
-				if (!ret)
-					out[index + stored - start] =
-						buf.pages[stored];
+							   index + stored, pfn);
 			}
 			if (ret) {
 				/* Not in @pinned_pfns: unpin here. */
 				stored--;
-				pvfio_unpin_array(pages, buf.pages + stored,
+				pvfio_unpin_array(pages, pinned + stored,
 						  n - stored);
 			}
 			end = index + stored - 1;
@@ -944,7 +951,6 @@ int pvfio_pages_access_pin(struct pvfio_pages *pages, unsigned long start,
 		interval_tree_insert(node, &pages->access_itree);
 	}
 	mutex_unlock(&pages->mutex);
-	pvfio_pin_buf_destroy(&buf);
 	return ret;
 }
 
@@ -968,10 +974,8 @@ void pvfio_pages_access_unpin(struct pvfio_pages *pages, unsigned long start,
 			break;
 	if (WARN_ON(!node))
 		goto out_unlock;
-	if (dirty)
-		for (i = start; i <= last; i++)
-			set_page_dirty_lock(pfn_to_page(
-				pvfio_pages_xa_pfn(pages, i)));
+	for (i = start; dirty && i <= last; i++)
+		set_page_dirty_lock(pfn_to_page(pvfio_pages_xa_pfn(pages, i)));
 	interval_tree_remove(node, &pages->access_itree);
 	kfree(node);
 	pvfio_pages_access_release(pages, start, last);
@@ -1019,7 +1023,7 @@ int pvfio_pages_rw(struct pvfio_pages *pages, unsigned long offset,
 	long n;
 	int ret = 0;
 
-	pvfio_pin_buf_init(&buf);
+	pvfio_pin_buf_init(&buf, last - index + 1);
 	mutex_lock(&pages->mutex);
 	while (index <= last && !ret) {
 		end = pvfio_pages_span(pages, index, last, &holder, &area);
@@ -1037,12 +1041,9 @@ int pvfio_pages_rw(struct pvfio_pages *pages, unsigned long offset,
 			if (holder == PVFIO_HELD_NONE)
 				page = buf.pages[i - index];
 			else if (holder == PVFIO_HELD_ACCESS)
-				page = pfn_to_page(pvfio_pages_xa_pfn(pages,
-								      i));
+				page = pfn_to_page(pvfio_pages_xa_pfn(pages, i));
 			else
-				page = pfn_to_page(pvfio_domain_pfn(
-					area->storage,
-					area_index_iova(area, i)));
+				page = pfn_to_page(area_pfn(area, NULL, i));
 			chunk = min_t(size_t, PAGE_SIZE - in_page, length);
 			pvfio_copy_page(page, in_page, data, chunk, write);
 			data += chunk;
