@@ -382,9 +382,14 @@ static void test_copy_shares_pages(void **state)
 	copy.dst_iova = 0x700000 + 4 * PAGE;
 	assert_errno(pvfio_ioctl(s->fd, PVFIO_IOAS_COPY, &copy), EEXIST);
 
-	/* The source goes; the copy stays mapped and pinned. */
+	/*
+	 * The source goes; the copy stays mapped and pinned, and the pages
+	 * only the source used are given back (issue 8).
+	 */
 	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, NULL));
-	assert_int_equal(pvfio_pinned_pages(), s->pinned0 + BUF_PAGES);
+	assert_int_equal(pvfio_pinned_pages(), s->pinned0 + 8);
+	assert_ok(pvfio_check_refs(s->fd, s->buf, 4 * PAGE, false));
+	assert_ok(pvfio_check_refs(s->fd, s->buf + 4 * PAGE, 8 * PAGE, true));
 	assert_ok(pvfio_check_map(s->fd, dst_mock, 0x700000,
 				  s->buf + 4 * PAGE, 8 * PAGE));
 	assert_ok(pvfio_unmap(s->fd, dst, 0x700000, 8 * PAGE, NULL));

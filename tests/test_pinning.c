@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,6 +37,8 @@ struct pin_state {
 	uint32_t ioas;		/* no page table */
 	char *buf;		/* NP pages, populated */
 	struct pvfio_pin_count pins0;
+	int fd2;		/* another context, if a test opened one */
+	pid_t child[2];		/* children that wait for the test */
 };
 
 static int pin_setup(void **state)
@@ -49,6 +52,7 @@ static int pin_setup(void **state)
 	if (s->fd < 0 || !s->buf || pvfio_ioas_alloc(s->fd, &s->ioas))
 		return -1;
 	memset(s->buf, 0x3c, NP * PAGE);
+	s->fd2 = -1;
 	pvfio_pin_snap(&s->pins0);
 	*state = s;
 	return 0;
@@ -58,8 +62,16 @@ static int pin_teardown(void **state)
 {
 	struct pin_state *s = *state;
 	long long acq, rel;
-	int fd, ret = 0;
+	int fd, ret = 0, i;
 
+	/* A failed test may leave a waiting child holding the files. */
+	for (i = 0; i < 2; i++)
+		if (s->child[i] > 0) {
+			kill(s->child[i], SIGKILL);
+			waitpid(s->child[i], NULL, 0);
+		}
+	if (s->fd2 >= 0)
+		close(s->fd2);
 	close(s->fd);
 	/* The temporary memory limit is module wide: always back to default. */
 	fd = pvfio_open();
@@ -505,7 +517,7 @@ static void child_nobody(uint64_t pages)
  */
 static void pin_charges_mapper(struct pin_state *s, uint64_t mode)
 {
-	int fd = pvfio_open();
+	int fd = s->fd2 = pvfio_open();
 	pid_t pid;
 
 	assert_true(fd >= 0);
@@ -533,6 +545,9 @@ static void pin_charges_mapper(struct pin_state *s, uint64_t mode)
 		pinner = fork();
 		CHILD_CHECK(14, pinner >= 0);
 		if (pinner == 0) {
+			/* EOF, not a hang, if the mapper dies. */
+			close(p2c[1]);
+			close(c2p[0]);
 			charge_now(fd, &pinner0);
 			CHILD_CHECK(30, !pvfio_access_pin(afd, BASE + 4 * PAGE,
 							  4 * PAGE, 0, &pin));
@@ -556,6 +571,7 @@ static void pin_charges_mapper(struct pin_state *s, uint64_t mode)
 	}
 	assert_int_equal(pvfio_wait_child(pid), 0);
 	close(fd);
+	s->fd2 = -1;
 	assert_int_equal(pvfio_pinned_pages(), 0);
 }
 
@@ -577,7 +593,7 @@ static void test_pin_from_other_process_mm_mode(void **state)
  */
 static void limits(struct pin_state *s, uint64_t mode)
 {
-	int fd = pvfio_open();
+	int fd = s->fd2 = pvfio_open();
 	pid_t pid;
 
 	assert_true(fd >= 0);
@@ -647,6 +663,7 @@ static void limits(struct pin_state *s, uint64_t mode)
 	}
 	assert_int_equal(pvfio_wait_child(pid), 0);
 	close(fd);
+	s->fd2 = -1;
 }
 
 static void test_limits_user_mode(void **state)
@@ -712,10 +729,9 @@ static void test_rlimit_mode_option(void **state)
 	struct pin_state *s = *state;
 	uint64_t v = 7;
 	uint32_t ioas;
-	int fd = pvfio_open();
+	int fd = s->fd2 = pvfio_open();
 	pid_t pid;
 
-	(void)s;
 	assert_true(fd >= 0);
 	assert_ok(pvfio_option(fd, PVFIO_OPTION_RLIMIT_MODE,
 			       PVFIO_OPTION_OP_GET, 0, &v));
@@ -761,26 +777,31 @@ static void test_rlimit_mode_option(void **state)
 	}
 	assert_int_equal(pvfio_wait_child(pid), 0);
 	close(fd);
+	s->fd2 = -1;
 }
 
 /*
  * The memory of an IOAS with only MAP_FILE mappings changes owner: the
- * charge (and VmPin) moves from the mapper (a child without CAP_IPC_LOCK)
- * to the caller, in the mode the context has; over the new owner's limit
- * nothing moves (ENOMEM); a user-VA mapping anywhere makes it EINVAL; once
- * the old owner is gone, PIN and attach still work from the file and are
- * charged to the new owner.
+ * charge (and VmPin) moves from the mapper M (a child without
+ * CAP_IPC_LOCK) to the caller N (another such child), in the mode the
+ * context has; over the new owner's limit nothing moves (ENOMEM); a
+ * user-VA mapping anywhere makes it EINVAL; with M gone, PIN and attach
+ * still work from the file and are charged to N.  Last, this process
+ * takes it over: as in iommufd the pages keep the accounting of their
+ * MAP, so even with CAP_IPC_LOCK it is charged as the context's mode says.
  */
 static void change_process(struct pin_state *s, uint64_t mode)
 {
 	struct pvfio_ioas_change_process bad = { .size = sizeof(bad),
 						 .__reserved = 1 };
-	int fd = pvfio_open(), mfd = memfd_of(NP * PAGE), ready[2], go[2];
-	long lck_m, pin_m, lck0 = pvfio_vmlck_kb(), vmpin0 = pvfio_vmpin_kb();
+	int fd = s->fd2 = pvfio_open(), mfd = memfd_of(NP * PAGE);
+	int ready[2], go_m[2], go_n[2];
+	long lck_m, pin_m, lck_n, pin_n;
+	long lck0 = pvfio_vmlck_kb(), vmpin0 = pvfio_vmpin_kb();
 	long per_mode = mode ? NP * 4 : 0;
 	uint32_t ioas, ioas_va, mock, pin;
 	uint64_t user0, iova = BASE;
-	pid_t mapper, pid;
+	pid_t pid;
 	int afd;
 
 	assert_true(fd >= 0);
@@ -788,10 +809,11 @@ static void change_process(struct pin_state *s, uint64_t mode)
 	assert_ok(pvfio_ioas_alloc(fd, &ioas));
 	user0 = pvfio_user_locked_vm(fd);
 	assert_ok(pipe(ready));
-	assert_ok(pipe(go));
-	mapper = fork();
-	assert_true(mapper >= 0);
-	if (mapper == 0) {
+	assert_ok(pipe(go_m));
+	assert_ok(pipe(go_n));
+	s->child[0] = fork();
+	assert_true(s->child[0] >= 0);
+	if (s->child[0] == 0) {
 		struct rlimit rl = { 1024 * PAGE, 1024 * PAGE };
 		struct charge c0;
 
@@ -805,12 +827,12 @@ static void change_process(struct pin_state *s, uint64_t mode)
 		CHILD_CHECK(14, charged(fd, &c0, mode, NP));
 		CHILD_CHECK(15, write(ready[1], &mock, sizeof(mock)) ==
 				sizeof(mock));
-		CHILD_CHECK(16, pvfio_recv(go[0]) == 'x');
+		CHILD_CHECK(16, pvfio_recv(go_m[0]) == 'x');
 		_exit(0);
 	}
 	assert_int_equal(read(ready[0], &mock, sizeof(mock)), sizeof(mock));
-	lck_m = pvfio_status_kb(mapper, "VmLck");
-	pin_m = pvfio_status_kb(mapper, "VmPin");
+	lck_m = pvfio_status_kb(s->child[0], "VmLck");
+	pin_m = pvfio_status_kb(s->child[0], "VmPin");
 	assert_true(pin_m >= NP * 4 && lck_m >= per_mode);
 	assert_int_equal(pvfio_user_locked_vm(fd), user0 + (mode ? 0 : NP));
 	assert_errno(pvfio_ioctl(fd, PVFIO_IOAS_CHANGE_PROCESS, &bad),
@@ -831,8 +853,8 @@ static void change_process(struct pin_state *s, uint64_t mode)
 		_exit(0);
 	}
 	assert_int_equal(pvfio_wait_child(pid), 0);
-	assert_int_equal(pvfio_status_kb(mapper, "VmLck"), lck_m);
-	assert_int_equal(pvfio_status_kb(mapper, "VmPin"), pin_m);
+	assert_int_equal(pvfio_status_kb(s->child[0], "VmLck"), lck_m);
+	assert_int_equal(pvfio_status_kb(s->child[0], "VmPin"), pin_m);
 
 	/* A user-VA mapping anywhere in the context: EINVAL, nothing moved. */
 	assert_ok(pvfio_ioas_alloc(fd, &ioas_va));
@@ -841,20 +863,43 @@ static void change_process(struct pin_state *s, uint64_t mode)
 	assert_errno(pvfio_ioas_change_process(fd), EINVAL);
 	assert_int_equal(pvfio_vmlck_kb(), lck0);
 	assert_int_equal(pvfio_vmpin_kb(), vmpin0);
-	assert_int_equal(pvfio_status_kb(mapper, "VmPin"), pin_m);
+	assert_int_equal(pvfio_status_kb(s->child[0], "VmPin"), pin_m);
 	assert_ok(pvfio_destroy(fd, ioas_va));
 
-	/* This process takes the charge over; the mapper is rid of it. */
-	assert_ok(pvfio_ioas_change_process(fd));
-	assert_int_equal(pvfio_vmpin_kb(), vmpin0 + NP * 4);
-	assert_int_equal(pvfio_vmlck_kb(), lck0 + per_mode);
-	assert_int_equal(pvfio_status_kb(mapper, "VmPin"), pin_m - NP * 4);
-	assert_int_equal(pvfio_status_kb(mapper, "VmLck"), lck_m - per_mode);
-	assert_int_equal(pvfio_user_locked_vm(fd), user0 + (mode ? 0 : NP));
-	assert_ok(pvfio_send(go[1], 'x'));
-	assert_int_equal(pvfio_wait_child(mapper), 0);
+	/* N takes the charge over; M is rid of it. */
+	s->child[1] = fork();
+	assert_true(s->child[1] >= 0);
+	if (s->child[1] == 0) {
+		struct rlimit rl = { 4096 * PAGE, 4096 * PAGE };
+		struct charge c0, c1;
 
-	/* The old owner gone: the file still gives its pages. */
+		close(s->fd);
+		CHILD_CHECK(30, !setrlimit(RLIMIT_MEMLOCK, &rl));
+		CHILD_CHECK(31, !pvfio_drop_cap(CAP_IPC_LOCK_NR));
+		charge_now(fd, &c0);
+		CHILD_CHECK(32, !pvfio_ioas_change_process(fd));
+		charge_now(fd, &c1);
+		CHILD_CHECK(33, c1.vmpin == c0.vmpin + NP * 4);
+		if (mode)
+			CHILD_CHECK(34, c1.lck == c0.lck + NP * 4);
+		else	/* the same user: its total stays */
+			CHILD_CHECK(35, c1.user == c0.user && c1.lck == c0.lck);
+		CHILD_CHECK(36, !pvfio_send(ready[1], 'c'));
+		CHILD_CHECK(37, pvfio_recv(go_n[0]) == 'y');
+		_exit(0);
+	}
+	assert_int_equal(pvfio_recv(ready[0]), 'c');
+	assert_int_equal(pvfio_status_kb(s->child[0], "VmPin"), pin_m - NP * 4);
+	assert_int_equal(pvfio_status_kb(s->child[0], "VmLck"),
+			 lck_m - per_mode);
+	assert_int_equal(pvfio_user_locked_vm(fd), user0 + (mode ? 0 : NP));
+	lck_n = pvfio_status_kb(s->child[1], "VmLck");
+	pin_n = pvfio_status_kb(s->child[1], "VmPin");
+	assert_ok(pvfio_send(go_m[1], 'x'));
+	assert_int_equal(pvfio_wait_child(s->child[0]), 0);
+	s->child[0] = 0;
+
+	/* M gone: the file still gives its pages, charged to N. */
 	afd = pvfio_access_create(fd, ioas, 0, 0);
 	assert_true(afd >= 0);
 	assert_ok(pvfio_access_pin(afd, BASE, 4 * PAGE, PVFIO_ACCESS_RW_WRITE,
@@ -862,27 +907,44 @@ static void change_process(struct pin_state *s, uint64_t mode)
 	assert_int_equal(pvfio_pinned_pages(), NP);
 	assert_ok(pvfio_destroy(fd, mock));
 	assert_int_equal(pvfio_pinned_pages(), 4);
-	assert_int_equal(pvfio_vmpin_kb(), vmpin0 + 4 * 4);
+	assert_int_equal(pvfio_status_kb(s->child[1], "VmPin"),
+			 pin_n - (NP - 4) * 4);
+	assert_int_equal(pvfio_status_kb(s->child[1], "VmLck"),
+			 lck_n - (mode ? (NP - 4) * 4 : 0));
 	assert_ok(pvfio_access_unpin(afd, pin));
 	assert_int_equal(pvfio_pinned_pages(), 0);
-	assert_int_equal(pvfio_vmpin_kb(), vmpin0);
-	assert_int_equal(pvfio_vmlck_kb(), lck0);
+	assert_int_equal(pvfio_status_kb(s->child[1], "VmPin"), pin_n - NP * 4);
 	assert_int_equal(pvfio_user_locked_vm(fd), user0);
 	assert_ok(pvfio_mock_device(fd, ioas, &mock));
 	assert_int_equal(pvfio_pinned_pages(), NP);
-	assert_int_equal(pvfio_vmpin_kb(), vmpin0 + NP * 4);
-	assert_int_equal(pvfio_vmlck_kb(), lck0 + per_mode);
+	assert_int_equal(pvfio_status_kb(s->child[1], "VmPin"), pin_n);
+	assert_int_equal(pvfio_status_kb(s->child[1], "VmLck"), lck_n);
 	assert_ok(pvfio_access_pin(afd, BASE + 4 * PAGE, 4 * PAGE, 0, &pin));
 	close(afd);
+	assert_int_equal(pvfio_vmpin_kb(), vmpin0);
+	assert_int_equal(pvfio_vmlck_kb(), lck0);
+
+	/* This process (CAP_IPC_LOCK) takes it over: charged all the same. */
+	assert_ok(pvfio_ioas_change_process(fd));
+	assert_int_equal(pvfio_status_kb(s->child[1], "VmPin"), pin_n - NP * 4);
+	assert_int_equal(pvfio_vmpin_kb(), vmpin0 + NP * 4);
+	assert_int_equal(pvfio_vmlck_kb(), lck0 + per_mode);
+	assert_int_equal(pvfio_user_locked_vm(fd), user0 + (mode ? 0 : NP));
+	assert_ok(pvfio_send(go_n[1], 'y'));
+	assert_int_equal(pvfio_wait_child(s->child[1]), 0);
+	s->child[1] = 0;
 	close(fd);
+	s->fd2 = -1;
 	assert_int_equal(pvfio_vmlck_kb(), lck0);
 	assert_int_equal(pvfio_vmpin_kb(), vmpin0);
 	assert_int_equal(pvfio_pinned_pages(), 0);
 	close(mfd);
 	close(ready[0]);
 	close(ready[1]);
-	close(go[0]);
-	close(go[1]);
+	close(go_m[0]);
+	close(go_m[1]);
+	close(go_n[0]);
+	close(go_n[1]);
 }
 
 static void test_change_process_mm_mode(void **state)
