@@ -511,19 +511,42 @@ static void child_nobody(uint64_t pages)
 }
 
 /*
+ * Open another context (s->fd2) with accounting @mode and fork: 0 in the
+ * child, which closes s->fd; the child's pid in the parent.
+ */
+static pid_t fork_on_new_context(struct pin_state *s, uint64_t mode)
+{
+	pid_t pid;
+
+	s->fd2 = pvfio_open();
+	assert_true(s->fd2 >= 0);
+	assert_ok(pvfio_set_rlimit_mode(s->fd2, mode));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		close(s->fd);
+	return pid;
+}
+
+/* In the parent: the child succeeded; the context goes. */
+static void end_new_context(struct pin_state *s, pid_t pid)
+{
+	assert_int_equal(pvfio_wait_child(pid), 0);
+	close(s->fd2);
+	s->fd2 = -1;
+	assert_int_equal(pvfio_pinned_pages(), 0);
+}
+
+/*
  * Another process (a child of the mapper) pins through the access: the
  * pages come from the mapper's memory and are charged to the mapper, in
  * the mode the context says, not to the pinner.
  */
 static void pin_charges_mapper(struct pin_state *s, uint64_t mode)
 {
-	int fd = s->fd2 = pvfio_open();
-	pid_t pid;
+	pid_t pid = fork_on_new_context(s, mode);
+	int fd = s->fd2;
 
-	assert_true(fd >= 0);
-	assert_ok(pvfio_set_rlimit_mode(fd, mode));
-	pid = fork();
-	assert_true(pid >= 0);
 	if (pid == 0) {
 		int p2c[2], c2p[2], afd;
 		struct charge c0, pinner0;
@@ -532,7 +555,6 @@ static void pin_charges_mapper(struct pin_state *s, uint64_t mode)
 		char *mem;
 		pid_t pinner;
 
-		close(s->fd);
 		child_nobody(64);
 		mem = pvfio_alloc(NP * PAGE, PAGE);
 		CHILD_CHECK(10, mem && !pvfio_ioas_alloc(fd, &ioas));
@@ -569,10 +591,7 @@ static void pin_charges_mapper(struct pin_state *s, uint64_t mode)
 		CHILD_CHECK(21, !pvfio_check_refs(fd, mem, NP * PAGE, false));
 		_exit(0);
 	}
-	assert_int_equal(pvfio_wait_child(pid), 0);
-	close(fd);
-	s->fd2 = -1;
-	assert_int_equal(pvfio_pinned_pages(), 0);
+	end_new_context(s, pid);
 }
 
 static void test_pin_from_other_process_user_mode(void **state)
@@ -593,13 +612,9 @@ static void test_pin_from_other_process_mm_mode(void **state)
  */
 static void limits(struct pin_state *s, uint64_t mode)
 {
-	int fd = s->fd2 = pvfio_open();
-	pid_t pid;
+	pid_t pid = fork_on_new_context(s, mode);
+	int fd = s->fd2;
 
-	assert_true(fd >= 0);
-	assert_ok(pvfio_set_rlimit_mode(fd, mode));
-	pid = fork();
-	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct pvfio_test_stats st0, st;
 		uint64_t iova = BASE;
@@ -608,7 +623,6 @@ static void limits(struct pin_state *s, uint64_t mode)
 		char *mem;
 		int afd;
 
-		close(s->fd);
 		child_nobody(8);
 		mem = pvfio_alloc(NP * PAGE, PAGE);
 		CHILD_CHECK(10, mem && !pvfio_ioas_alloc(fd, &ioas));
@@ -661,9 +675,7 @@ static void limits(struct pin_state *s, uint64_t mode)
 		CHILD_CHECK(38, !pvfio_unmap(fd, ioas, 0, UINT64_MAX, NULL));
 		_exit(0);
 	}
-	assert_int_equal(pvfio_wait_child(pid), 0);
-	close(fd);
-	s->fd2 = -1;
+	end_new_context(s, pid);
 }
 
 static void test_limits_user_mode(void **state)
