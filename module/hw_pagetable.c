@@ -151,7 +151,7 @@ void pvfio_hwpt_release_ranges(struct pvfio_hwpt *hwpt)
 static void pvfio_hwpt_release(struct pvfio_hwpt *hwpt)
 {
 	/* Devices hold their page table: none can be attached now. */
-	WARN_ON(hwpt->num_devices || hwpt->dom.added);
+	WARN_ON(hwpt->num_devices || hwpt->dom.added || hwpt->dom.kept);
 	mutex_destroy(&hwpt->lock);
 	iommu_domain_free(hwpt->dom.domain);
 	pvfio_object_unhold(&hwpt->ioas->obj);

@@ -27,6 +27,7 @@ void pvfio_iopt_init(struct pvfio_iopt *iopt)
 	iopt->allowed_itree = RB_ROOT_CACHED;
 	iopt->reserved_itree = RB_ROOT_CACHED;
 	INIT_LIST_HEAD(&iopt->domains);
+	INIT_LIST_HEAD(&iopt->kept_domains);
 	iopt->iova_alignment = 1;
 	iopt->huge_pages = true;
 }
@@ -184,7 +185,8 @@ void pvfio_iopt_destroy(struct pvfio_iopt *iopt)
 {
 	struct interval_tree_node *node;
 
-	WARN_ON(!list_empty(&iopt->domains));
+	WARN_ON(!list_empty(&iopt->domains) ||
+		!list_empty(&iopt->kept_domains));
 	while ((node = interval_tree_iter_first(&iopt->area_itree, 0,
 						ULONG_MAX))) {
 		interval_tree_remove(node, &iopt->area_itree);
@@ -894,6 +896,9 @@ int pvfio_iopt_add_domain(struct pvfio_iopt *iopt, struct pvfio_domain *dom)
 		if (ret)
 			goto err_unmap;
 	}
+	if (dom->kept)
+		list_del(&dom->item);
+	dom->kept = false;
 	list_add_tail(&dom->item, &iopt->domains);
 	dom->added = true;
 	iopt->iova_alignment = max(iopt->iova_alignment, align);
@@ -928,11 +933,16 @@ static void pvfio_iopt_recalc_alignment(struct pvfio_iopt *iopt)
 	struct pvfio_domain *dom;
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
-	if (list_empty(&iopt->domains) && !iopt->access_alignment) {
+	if (list_empty(&iopt->domains) && list_empty(&iopt->kept_domains) &&
+	    !iopt->access_alignment) {
 		iopt->iova_alignment = 1;
 		return;
 	}
 	list_for_each_entry(dom, &iopt->domains, item)
+		if (dom->domain)
+			align = max(align,
+				    1UL << __ffs(dom->domain->pgsize_bitmap));
+	list_for_each_entry(dom, &iopt->kept_domains, item)
 		if (dom->domain)
 			align = max(align,
 				    1UL << __ffs(dom->domain->pgsize_bitmap));
@@ -993,9 +1003,12 @@ void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
 		}
 		pvfio_domain_sync(dom, &gather);
 	}
-	list_del(&dom->item);
 	dom->added = false;
-	if (!keep_ranges) {
+	if (keep_ranges) {
+		list_move(&dom->item, &iopt->kept_domains);
+		dom->kept = true;
+	} else {
+		list_del(&dom->item);
 		__pvfio_iopt_remove_reserved(iopt, dom->owner);
 		pvfio_iopt_recalc_alignment(iopt);
 	}
@@ -1014,6 +1027,9 @@ void pvfio_iopt_release_domain_ranges(struct pvfio_iopt *iopt,
 {
 	down_write(&iopt->iova_rwsem);
 	if (!dom->added) {
+		if (dom->kept)
+			list_del(&dom->item);
+		dom->kept = false;
 		__pvfio_iopt_remove_reserved(iopt, dom->owner);
 		pvfio_iopt_recalc_alignment(iopt);
 	}
@@ -1156,7 +1172,7 @@ static int pvfio_pin_take(struct pvfio_area *area, unsigned long from,
 				     area_iova_index(area, from),
 				     area_iova_index(area, to),
 				     w->out_pages +
-				     ((from - w->iova) >> PAGE_SHIFT));
+				     ((from - w->iova) >> PAGE_SHIFT), w->write);
 	if (ret)
 		return ret;
 	atomic_inc(&area->num_accesses);

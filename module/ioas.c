@@ -514,7 +514,8 @@ int pvfio_ioas_change_process(struct pvfio_ucmd *ucmd)
 	if (cmd->__reserved)
 		return -EOPNOTSUPP;
 
-	mutex_lock(&pvfio_change_process_lock);
+	if (mutex_lock_killable(&pvfio_change_process_lock))
+		return -EINTR;
 	ret = pvfio_change_collect(ucmd->ctx, &items);
 	if (ret)
 		goto out_free;

@@ -123,12 +123,6 @@ static void pvfio_batch_clear(struct pvfio_batch *batch)
 	batch->total = 0;
 }
 
-/* Room for @n more pages, whatever their pfns. */
-static unsigned int pvfio_batch_room(struct pvfio_batch *batch)
-{
-	return batch->cap - batch->end;
-}
-
 static bool pvfio_batch_add(struct pvfio_batch *batch, unsigned long pfn)
 {
 	unsigned int last = batch->end - 1;
@@ -359,34 +353,43 @@ static long pvfio_pin_user(struct pvfio_pages *pages, unsigned long addr,
 
 /*
  * Pin a file's pages: map the range shared into the caller for as long as
- * it takes to pin it (6.1 has no memfd_pin_folios()).  Needs a process.
+ * it takes to pin it (6.1 and 6.12 cannot pin a memfd's pages one by one
+ * otherwise).  Needs a process.  The window is writable only when the pin
+ * is for write, and covers whole blocks of the file (hugetlbfs maps only
+ * whole huge pages).
  */
 static long pvfio_pin_file(struct pvfio_pages *pages, unsigned long offset,
 			   unsigned long n, unsigned int gup_flags,
 			   struct page **out)
 {
-	unsigned long len = n << PAGE_SHIFT, addr;
+	unsigned long blk = file_inode(pages->file)->i_sb->s_blocksize;
+	unsigned long win = ALIGN_DOWN(offset, blk), addr, len;
 	long rc;
 
 	if (!current->mm)
 		return -EFAULT;
+	len = ALIGN(offset + (n << PAGE_SHIFT), blk) - win;
 	addr = vm_mmap(pages->file, 0, len,
-		       PROT_READ | (pages->writable ? PROT_WRITE : 0),
-		       MAP_SHARED, offset);
+		       PROT_READ | (gup_flags & FOLL_WRITE ? PROT_WRITE : 0),
+		       MAP_SHARED, win);
 	if (IS_ERR_VALUE(addr))
 		return (long)addr;
-	rc = pin_user_pages_fast(addr, n, gup_flags, out);
+	rc = pin_user_pages_fast(addr + (offset - win), n, gup_flags, out);
 	vm_munmap(addr, len);
 	return rc;
 }
 
 /*
  * Pin up to @n pages from index @index that nothing holds yet, charging
- * them.  Return: how many (at least 1), or -EFAULT (memory not there, not
+ * them; @write: the caller is to write them.  User memory of a writable
+ * mapping is always pinned for write (a read pin of private memory could
+ * hold a page a later write replaces); a file's shared pages are the same
+ * pages either way, so they are pinned for write only when asked.
+ * Return: how many (at least 1), or -EFAULT (memory not there, not
  * writable, or its process gone), -ENOMEM (over the limit), -EINTR.
  */
 static long pvfio_pin_new(struct pvfio_pages *pages, unsigned long index,
-			  unsigned long n, struct page **out)
+			  unsigned long n, struct page **out, bool write)
 {
 	unsigned int gup_flags = FOLL_LONGTERM;
 	unsigned long where = pages->uptr + (index << PAGE_SHIFT);
@@ -396,7 +399,7 @@ static long pvfio_pin_new(struct pvfio_pages *pages, unsigned long index,
 
 	if (fatal_signal_pending(current))
 		return -EINTR;
-	if (pages->writable)
+	if (pages->writable && (write || !pages->file))
 		gup_flags |= FOLL_WRITE;
 	rc = pvfio_charge(&pages->owner, n, false);
 	if (rc)
@@ -496,7 +499,7 @@ static unsigned long area_pfn(struct pvfio_area *area,
  */
 static long pvfio_pages_read(struct pvfio_pages *pages, unsigned long index,
 			     unsigned long last, struct pvfio_batch *batch,
-			     struct pvfio_pin_buf *buf)
+			     struct pvfio_pin_buf *buf, bool write)
 {
 	unsigned long start = index, end, i, pfn;
 	enum pvfio_holder holder;
@@ -518,23 +521,28 @@ static long pvfio_pages_read(struct pvfio_pages *pages, unsigned long index,
 				pfn = area_pfn(area, NULL, i);
 				if (!pvfio_batch_add(batch, pfn))
 					return i - start;
+				cond_resched();
 			}
 			break;
 		case PVFIO_HELD_NONE:
-			/* Pin only what surely fits: a page per free run. */
-			n = min3(end - index + 1, buf->cap,
-				 (unsigned long)pvfio_batch_room(batch));
-			if (!n)
-				return index - start;
-			n = pvfio_pin_new(pages, index, n, buf->pages);
+			n = min(end - index + 1, buf->cap);
+			n = pvfio_pin_new(pages, index, n, buf->pages, write);
 			if (n < 0) {
 				if (index != start)
 					return index - start;
 				return n;
 			}
+			/*
+			 * What does not fit (a discontinuity with no run
+			 * left) goes back; the next batch pins it again.
+			 */
 			for (i = 0; i < n; i++) {
 				pfn = page_to_pfn(buf->pages[i]);
-				WARN_ON(!pvfio_batch_add(batch, pfn));
+				if (!pvfio_batch_add(batch, pfn)) {
+					pvfio_unpin_array(pages, buf->pages + i,
+							  n - i);
+					return index + i - start;
+				}
 			}
 			end = index + n - 1;
 			break;
@@ -661,9 +669,11 @@ static void pvfio_area_unfill_range(struct pvfio_area *area,
 	pvfio_batch_init(&batch, last - start + 1, true);
 	while (start <= last) {
 		pvfio_batch_clear(&batch);
-		for (i = start; i <= last; i++)
+		for (i = start; i <= last; i++) {
 			if (!pvfio_batch_add(&batch, area_pfn(area, dom, i)))
 				break;
+			cond_resched();
+		}
 		pvfio_domain_unmap_sync(dom, area_index_iova(area, start),
 					(i - start) << PAGE_SHIFT);
 		pvfio_batch_unpin(pages, &batch, start, start, i - 1);
@@ -705,7 +715,8 @@ int pvfio_area_fill_first_domain(struct pvfio_iopt *iopt,
 	mutex_lock(&pages->mutex);
 	while (index <= last) {
 		pvfio_batch_clear(&batch);
-		n = pvfio_pages_read(pages, index, last, &batch, &buf);
+		n = pvfio_pages_read(pages, index, last, &batch, &buf,
+				     area->prot & IOMMU_WRITE);
 		if (n < 0) {
 			ret = n;
 			break;
@@ -756,13 +767,13 @@ int pvfio_area_fill_domain(struct pvfio_iopt *iopt, struct pvfio_area *area,
 	lockdep_assert_held_write(&iopt->iova_rwsem);
 
 	while (i <= last) {
-		pfn = pvfio_domain_pfn(area->storage, area_index_iova(area, i));
+		pfn = area_pfn(area, NULL, i);
 		run = 1;
 		while (iopt->huge_pages && i + run <= last &&
-		       pvfio_domain_pfn(area->storage,
-					area_index_iova(area, i + run)) ==
-		       pfn + run)
+		       area_pfn(area, NULL, i + run) == pfn + run) {
 			run++;
+			cond_resched();
+		}
 		ret = pvfio_domain_map_run(iopt, dom, area_index_iova(area, i),
 					   pfn, run, area->prot);
 		if (ret)
@@ -874,6 +885,7 @@ static int pvfio_pages_xa_store(struct pvfio_pages *pages,
  * @start: first page index
  * @last: last page index
  * @out: one page pointer per page
+ * @write: the access will write the pages
  *
  * Pages a domain or another access pin holds are shared; the others are
  * pinned and charged.
@@ -881,7 +893,7 @@ static int pvfio_pages_xa_store(struct pvfio_pages *pages,
  * Return: 0, -ENOMEM, -EFAULT, -EINTR.  On failure nothing changed.
  */
 int pvfio_pages_access_pin(struct pvfio_pages *pages, unsigned long start,
-			   unsigned long last, struct page **out)
+			   unsigned long last, struct page **out, bool write)
 {
 	struct interval_tree_node *node;
 	unsigned long index = start, end, i, stored, pfn;
@@ -920,7 +932,8 @@ int pvfio_pages_access_pin(struct pvfio_pages *pages, unsigned long start,
 		case PVFIO_HELD_NONE:
 			/* Pinned straight into @out. */
 			pinned = out + (index - start);
-			n = pvfio_pin_new(pages, index, end - index + 1, pinned);
+			n = pvfio_pin_new(pages, index, end - index + 1, pinned,
+					  write);
 			if (n < 0) {
 				ret = n;
 				end = index - 1;
@@ -1030,7 +1043,7 @@ int pvfio_pages_rw(struct pvfio_pages *pages, unsigned long offset,
 		if (holder == PVFIO_HELD_NONE) {
 			n = pvfio_pin_new(pages, index,
 					  min(end - index + 1, buf.cap),
-					  buf.pages);
+					  buf.pages, write);
 			if (n < 0) {
 				ret = n;
 				break;
@@ -1205,6 +1218,23 @@ void pvfio_pages_put(struct pvfio_pages *pages)
 	kref_put(&pages->kref, pvfio_pages_release);
 }
 
+/* Whether two owners are charged in the same counter, against one limit. */
+static bool pvfio_same_charge(struct pvfio_pages_owner *a,
+			      struct pvfio_pages_owner *b)
+{
+	if (a->account_mode != b->account_mode ||
+	    a->limit_override != b->limit_override)
+		return false;
+	switch (a->account_mode) {
+	case PVFIO_ACCOUNT_USER:
+		return a->user == b->user;
+	case PVFIO_ACCOUNT_MM:
+		return a->mm == b->mm;
+	default:
+		return true;
+	}
+}
+
 /**
  * pvfio_pages_swap_owner() - move the pages' charge to another owner
  * @pages: the pages
@@ -1227,11 +1257,18 @@ int pvfio_pages_swap_owner(struct pvfio_pages *pages,
 	if (WARN_ON(!pages->file))
 		return -EINVAL;
 	mutex_lock(&pages->mutex);
-	ret = pvfio_charge(o, pages->npinned, force);
-	if (!ret) {
-		pvfio_uncharge(&pages->owner, pages->npinned);
-		swap(pages->owner, *o);
+	if (pvfio_same_charge(o, &pages->owner)) {
+		/* The charge stays where it is: no double count. */
+		ret = 0;
+		atomic64_add(pages->npinned, &o->mm->pinned_vm);
+		atomic64_sub(pages->npinned, &pages->owner.mm->pinned_vm);
+	} else {
+		ret = pvfio_charge(o, pages->npinned, force);
+		if (!ret)
+			pvfio_uncharge(&pages->owner, pages->npinned);
 	}
+	if (!ret)
+		swap(pages->owner, *o);
 	mutex_unlock(&pages->mutex);
 	return ret;
 }

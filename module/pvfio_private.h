@@ -240,7 +240,8 @@ void pvfio_owner_put(struct pvfio_pages_owner *o);
 
 /**
  * struct pvfio_pages - the memory behind mappings, pinned on demand
- * @kref: one reference per area using the pages, and per access pin
+ * @kref: one reference per area using the pages (an access pin holds its
+ *        areas, and so the pages)
  * @mutex: protects everything below but the constant fields
  * @owner: who is charged
  * @file: for MAP_FILE, the file (a reference); NULL for user memory
@@ -282,7 +283,7 @@ void pvfio_pages_put(struct pvfio_pages *pages);
 int pvfio_pages_swap_owner(struct pvfio_pages *pages,
 			   struct pvfio_pages_owner *o, bool force);
 int pvfio_pages_access_pin(struct pvfio_pages *pages, unsigned long start,
-			   unsigned long last, struct page **out);
+			   unsigned long last, struct page **out, bool write);
 void pvfio_pages_access_unpin(struct pvfio_pages *pages, unsigned long start,
 			      unsigned long last, bool dirty);
 int pvfio_pages_rw(struct pvfio_pages *pages, unsigned long offset,
@@ -298,6 +299,8 @@ struct pvfio_mock_domain;
  * @mock: the mock domain (test operations), or NULL
  * @owner: cookie of the reserved ranges the domain added
  * @added: on the IOAS's list and filled; under pvfio_iopt.iova_rwsem
+ * @kept: removed, but its ranges and alignment kept in force (on
+ *        pvfio_iopt.kept_domains); under pvfio_iopt.iova_rwsem
  */
 struct pvfio_domain {
 	struct list_head item;
@@ -305,6 +308,7 @@ struct pvfio_domain {
 	struct pvfio_mock_domain *mock;
 	void *owner;
 	bool added;
+	bool kept;
 };
 
 /**
@@ -341,7 +345,10 @@ struct pvfio_area {
  * @area_itree: the mappings (struct pvfio_area)
  * @allowed_itree: ranges ALLOW_IOVAS permits; empty means all of them
  * @reserved_itree: ranges nothing may be mapped at (struct pvfio_reserved)
- * @domains: page tables kept filled from @area_itree (struct pvfio_domain)
+ * @domains: page tables kept filled from @area_itree (struct pvfio_domain);
+ *           the first holds the pfns of the pinned pages
+ * @kept_domains: page tables removed whose reserved ranges and alignment
+ *                stay in force until released (a replace that may fail)
  * @iova_alignment: alignment every mapping's IOVA and length must have:
  *                  1 with no domain and no access, else the largest of
  *                  PAGE_SIZE, the domains' smallest page size and
@@ -355,6 +362,7 @@ struct pvfio_iopt {
 	struct rb_root_cached allowed_itree;
 	struct rb_root_cached reserved_itree;
 	struct list_head domains;
+	struct list_head kept_domains;
 	unsigned long iova_alignment;
 	unsigned long access_alignment;
 	bool huge_pages;
