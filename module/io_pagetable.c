@@ -22,6 +22,8 @@
  */
 void pvfio_iopt_init(struct pvfio_iopt *iopt)
 {
+	init_rwsem(&iopt->domains_rwsem);
+	init_waitqueue_head(&iopt->fill_wq);
 	init_rwsem(&iopt->iova_rwsem);
 	iopt->area_itree = RB_ROOT_CACHED;
 	iopt->allowed_itree = RB_ROOT_CACHED;
@@ -501,8 +503,10 @@ static int pvfio_iopt_insert_areas(struct pvfio_iopt *iopt,
 				   int prot, bool fixed, unsigned long uptr)
 {
 	struct pvfio_area *area, *tmp;
+	bool fill;
 	int ret;
 
+	down_read(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
 	if (fixed)
 		ret = pvfio_iopt_check_iova(iopt, *iova, length);
@@ -520,25 +524,45 @@ static int pvfio_iopt_insert_areas(struct pvfio_iopt *iopt,
 	if (ret)
 		goto err_unshift;
 
+	/*
+	 * Place the areas, then fill the domains without iova_rwsem, so that
+	 * MAPs pin and map in parallel; domains_rwsem keeps the domains.
+	 */
+	fill = !list_empty(&iopt->domains);
 	list_for_each_entry(area, areas, unpin_item) {
 		area->prot = prot;
+		area->filling = fill;
+		interval_tree_insert(&area->node, &iopt->area_itree);
+	}
+	if (!fill)
+		goto out_placed;
+	up_write(&iopt->iova_rwsem);
+	list_for_each_entry(area, areas, unpin_item) {
 		ret = pvfio_area_map_domains(iopt, area);
 		if (ret)
-			goto err_remove;
-		interval_tree_insert(&area->node, &iopt->area_itree);
+			break;
 		cond_resched();
 	}
+	if (ret)
+		list_for_each_entry_continue_reverse(area, areas, unpin_item)
+			pvfio_area_unmap_domains(iopt, area);
+	down_write(&iopt->iova_rwsem);
+	list_for_each_entry(area, areas, unpin_item) {
+		area->filling = false;
+		if (ret)
+			interval_tree_remove(&area->node, &iopt->area_itree);
+	}
+	iopt->fill_seq++;
+	wake_up_all(&iopt->fill_wq);
+	if (ret)
+		goto err_unshift;
+out_placed:
 	list_for_each_entry_safe(area, tmp, areas, unpin_item)
 		list_del(&area->unpin_item);
 	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->domains_rwsem);
 	return 0;
 
-err_remove:
-	list_for_each_entry_continue_reverse(area, areas, unpin_item) {
-		pvfio_area_unmap_domains(iopt, area);
-		interval_tree_remove(&area->node, &iopt->area_itree);
-		cond_resched();
-	}
 err_unshift:
 	/* The caller frees the areas, as if never placed. */
 	list_for_each_entry(area, areas, unpin_item) {
@@ -547,6 +571,7 @@ err_unshift:
 	}
 out_unlock:
 	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->domains_rwsem);
 	return ret;
 }
 
@@ -586,6 +611,20 @@ int pvfio_iopt_map_pages(struct pvfio_iopt *iopt, struct pvfio_pages *pages,
 	return ret;
 }
 
+/* Whether a MAP or COPY is still filling an area in [iova, last]. */
+static bool pvfio_iopt_range_filling(struct pvfio_iopt *iopt,
+				     unsigned long iova, unsigned long last)
+{
+	struct interval_tree_node *node;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+	for (node = interval_tree_iter_first(&iopt->area_itree, iova, last);
+	     node; node = interval_tree_iter_next(node, iova, last))
+		if (to_area(node)->filling)
+			return true;
+	return false;
+}
+
 /* The areas inside [iova, last], or -ENOENT if one crosses either end. */
 static int pvfio_iopt_check_whole(struct pvfio_iopt *iopt, unsigned long iova,
 				  unsigned long last)
@@ -619,8 +658,10 @@ static int pvfio_iopt_check_whole(struct pvfio_iopt *iopt, unsigned long iova,
  * (pvfio_ioas_unmap_range() does) and to try again, or to give up with
  * pvfio_iopt_allow_access().
  *
+ * Mappings a MAP or COPY is still filling are waited for.
+ *
  * Return: 0, -ENOENT nothing mapped there or a mapping crosses an end of
- * the range, or -EAGAIN (nothing changed).
+ * the range, -EAGAIN (nothing changed), or -EINTR killed while waiting.
  */
 int pvfio_iopt_unmap(struct pvfio_iopt *iopt, unsigned long iova,
 		     unsigned long last, unsigned long *unmapped)
@@ -637,6 +678,15 @@ int pvfio_iopt_unmap(struct pvfio_iopt *iopt, unsigned long iova,
 		return -EINVAL;
 
 	down_write(&iopt->iova_rwsem);
+	while (pvfio_iopt_range_filling(iopt, iova, last)) {
+		unsigned long seq = iopt->fill_seq;
+
+		up_write(&iopt->iova_rwsem);
+		if (wait_event_killable(iopt->fill_wq,
+					READ_ONCE(iopt->fill_seq) != seq))
+			return -EINTR;
+		down_write(&iopt->iova_rwsem);
+	}
 	ret = pvfio_iopt_check_whole(iopt, iova, last);
 	if (ret)
 		goto out_unlock;
@@ -734,7 +784,7 @@ int pvfio_iopt_copy(struct pvfio_iopt *dst, struct pvfio_iopt *src,
 		struct pvfio_area *area = to_area(node), *copy;
 		unsigned long end = min(node->last, last);
 
-		if (node->start > cur) {
+		if (node->start > cur || area->filling) {
 			ret = -ENOENT;
 			break;
 		}
@@ -864,6 +914,7 @@ int pvfio_iopt_add_domain(struct pvfio_iopt *iopt, struct pvfio_domain *dom)
 	struct interval_tree_node *node;
 	int ret = 0;
 
+	down_write(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
 	/* A page table shared by several devices is filled once. */
 	if (dom->added)
@@ -904,6 +955,7 @@ int pvfio_iopt_add_domain(struct pvfio_iopt *iopt, struct pvfio_domain *dom)
 	iopt->iova_alignment = max(iopt->iova_alignment, align);
 out_unlock:
 	up_write(&iopt->iova_rwsem);
+	up_write(&iopt->domains_rwsem);
 	return 0;
 
 err_unmap:
@@ -919,6 +971,7 @@ err_unmap:
 err_unreserve:
 	__pvfio_iopt_remove_reserved(iopt, dom->owner);
 	up_write(&iopt->iova_rwsem);
+	up_write(&iopt->domains_rwsem);
 	return ret;
 }
 
@@ -973,6 +1026,7 @@ void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
 	struct interval_tree_node *node;
 	struct pvfio_domain *next;
 
+	down_write(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
 	if (!dom->added)
 		goto out_unlock;
@@ -1014,6 +1068,7 @@ void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
 	}
 out_unlock:
 	up_write(&iopt->iova_rwsem);
+	up_write(&iopt->domains_rwsem);
 }
 
 /**
@@ -1025,6 +1080,7 @@ out_unlock:
 void pvfio_iopt_release_domain_ranges(struct pvfio_iopt *iopt,
 				      struct pvfio_domain *dom)
 {
+	down_write(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
 	if (!dom->added) {
 		if (dom->kept)
@@ -1034,6 +1090,7 @@ void pvfio_iopt_release_domain_ranges(struct pvfio_iopt *iopt,
 		pvfio_iopt_recalc_alignment(iopt);
 	}
 	up_write(&iopt->iova_rwsem);
+	up_write(&iopt->domains_rwsem);
 }
 
 /**
@@ -1123,7 +1180,8 @@ static int pvfio_iopt_for_each_area(struct pvfio_iopt *iopt,
 	     node; node = interval_tree_iter_next(node, iova, last)) {
 		unsigned long end = min(node->last, last);
 
-		if (node->start > cur)
+		/* An area still being filled is not there yet. */
+		if (node->start > cur || to_area(node)->filling)
 			return -ENOENT;
 		ret = fn(to_area(node), cur, end, arg);
 		if (ret)

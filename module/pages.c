@@ -582,8 +582,15 @@ static void pvfio_batch_unpin(struct pvfio_pages *pages,
 }
 
 /*
- * Domains.
+ * Domains.  Areas are filled and emptied with the IOAS's domain list
+ * stable: with domains_rwsem (a MAP filling its areas) or iova_rwsem held.
  */
+static void pvfio_assert_domains_stable(struct pvfio_iopt *iopt)
+{
+	lockdep_assert(lockdep_is_held(&iopt->domains_rwsem) ||
+		       lockdep_is_held(&iopt->iova_rwsem));
+}
+
 static int pvfio_domain_map_run(struct pvfio_iopt *iopt,
 				struct pvfio_domain *dom, unsigned long iova,
 				unsigned long pfn, unsigned long n, int prot)
@@ -685,7 +692,8 @@ static void pvfio_area_unfill_range(struct pvfio_area *area,
 
 /**
  * pvfio_area_fill_first_domain() - map an area into its IOAS's first domain
- * @iopt: the area's IOVA space, iova_rwsem held for write
+ * @iopt: the area's IOVA space, its domain list stable (domains_rwsem
+ *        or iova_rwsem held)
  * @area: an area that is in no domain yet
  * @dom: the domain, which becomes the area's storage
  *
@@ -708,7 +716,7 @@ int pvfio_area_fill_first_domain(struct pvfio_iopt *iopt,
 	long n;
 	int ret = 0;
 
-	lockdep_assert_held_write(&iopt->iova_rwsem);
+	pvfio_assert_domains_stable(iopt);
 
 	pvfio_batch_init(&batch, last - first + 1, iopt->huge_pages);
 	pvfio_pin_buf_init(&buf, last - first + 1);
@@ -749,7 +757,8 @@ int pvfio_area_fill_first_domain(struct pvfio_iopt *iopt,
 
 /**
  * pvfio_area_fill_domain() - map a filled area into one more domain
- * @iopt: the area's IOVA space, iova_rwsem held for write
+ * @iopt: the area's IOVA space, its domain list stable (domains_rwsem
+ *        or iova_rwsem held)
  * @area: an area with a storage domain
  * @dom: another domain of @iopt
  *
@@ -764,7 +773,7 @@ int pvfio_area_fill_domain(struct pvfio_iopt *iopt, struct pvfio_area *area,
 	unsigned long last = area_last_index(area), pfn;
 	int ret;
 
-	lockdep_assert_held_write(&iopt->iova_rwsem);
+	pvfio_assert_domains_stable(iopt);
 
 	while (i <= last) {
 		pfn = area_pfn(area, NULL, i);
@@ -792,7 +801,8 @@ err_unmap:
 
 /**
  * pvfio_area_unfill_storage() - take an area out of its last domain
- * @iopt: the area's IOVA space, iova_rwsem held for write
+ * @iopt: the area's IOVA space, its domain list stable (domains_rwsem
+ *        or iova_rwsem held)
  * @area: an area whose only domain left is its storage; every other domain
  *        of the IOAS has been unmapped and synced already
  *
@@ -805,7 +815,7 @@ void pvfio_area_unfill_storage(struct pvfio_iopt *iopt,
 	struct pvfio_pages *pages = area->pages;
 	struct pvfio_domain *dom = area->storage;
 
-	lockdep_assert_held_write(&iopt->iova_rwsem);
+	pvfio_assert_domains_stable(iopt);
 	if (WARN_ON(!dom))
 		return;
 

@@ -12,13 +12,17 @@
  *         pvfio_iopt.iova_rwsem
  *       pvfio_access.lock                (see access.c for its part)
  *         pvfio_ioas.access_lock
- *       pvfio_iopt.iova_rwsem            (one IOAS: areas, domains, ranges)
- *         pvfio_pages.mutex              (what of a mapping's memory is
+ *       pvfio_iopt.domains_rwsem         (one IOAS's domain list)
+ *         pvfio_iopt.iova_rwsem          (one IOAS: areas, domains, ranges)
+ *           pvfio_pages.mutex            (what of a mapping's memory is
  *                                         pinned, and by whom)
- *           mm->mmap_lock                (pinning, charging)
- *         pvfio_ctx.objects xa_lock      (spinlock, a leaf)
+ *             mm->mmap_lock              (pinning, charging)
+ *           pvfio_ctx.objects xa_lock    (spinlock, a leaf)
  *
- * Pages are pinned under iova_rwsem and the pages' mutex, as in iommufd.
+ * A MAP or COPY places its areas under iova_rwsem, then pins and maps them
+ * holding only domains_rwsem (read) and the pages' mutex, so that MAPs run
+ * in parallel; a domain is added or removed with both rwsems held for
+ * write.  The domain list is stable under either.
  * When two IOASes are involved (COPY) only one iova_rwsem is held at a
  * time; one pages' mutex is held at a time.
  *
@@ -322,6 +326,9 @@ struct pvfio_domain {
  *           changed under @pages->mutex
  * @prot: IOMMU_READ and/or IOMMU_WRITE
  * @unpin_item: queues an unmapped area until the IOTLBs are synced
+ * @filling: placed by a MAP or COPY that is still mapping it into the
+ *           domains: everything else treats it as not there yet (UNMAP
+ *           waits for it); under pvfio_iopt.iova_rwsem
  * @num_accesses: access pins overlapping the area; changed with
  *                pvfio_iopt.iova_rwsem held for read, so an UNMAP holding
  *                it for write sees a stable count
@@ -335,12 +342,18 @@ struct pvfio_area {
 	struct pvfio_domain *storage;
 	int prot;
 	struct list_head unpin_item;
+	bool filling;
 	atomic_t num_accesses;
 	bool prevent_access;
 };
 
 /**
  * struct pvfio_iopt - IOVA space of an IOAS
+ * @domains_rwsem: held for read while areas are mapped into the domains
+ *                 without @iova_rwsem, for write (with @iova_rwsem) to
+ *                 change @domains
+ * @fill_wq: woken when MAPs finish filling areas
+ * @fill_seq: counts those completions, under @iova_rwsem
  * @iova_rwsem: protects everything below
  * @area_itree: the mappings (struct pvfio_area)
  * @allowed_itree: ranges ALLOW_IOVAS permits; empty means all of them
@@ -357,6 +370,9 @@ struct pvfio_area {
  * @huge_pages: map contiguous runs with one call (PVFIO_OPTION_HUGE_PAGES)
  */
 struct pvfio_iopt {
+	struct rw_semaphore domains_rwsem;
+	wait_queue_head_t fill_wq;
+	unsigned long fill_seq;
 	struct rw_semaphore iova_rwsem;
 	struct rb_root_cached area_itree;
 	struct rb_root_cached allowed_itree;

@@ -16,11 +16,11 @@
 /**
  * struct pvfio_mock_domain - a page table kept in memory
  * @pfns: IOVA page number -> xa_mk_value(pfn << 2 | prot)
- * @map_calls: map calls received, under the IOAS's iova_rwsem
+ * @map_calls: map calls received (MAPs fill domains in parallel)
  */
 struct pvfio_mock_domain {
 	struct xarray pfns;
-	u64 map_calls;
+	atomic64_t map_calls;
 };
 
 /**
@@ -48,7 +48,7 @@ int pvfio_mock_map(struct pvfio_mock_domain *mock, unsigned long iova,
 
 	if (WARN_ON((iova | paddr | size) & (PAGE_SIZE - 1)))
 		return -EINVAL;
-	WRITE_ONCE(mock->map_calls, mock->map_calls + 1);
+	atomic64_inc(&mock->map_calls);
 	for (i = 0; i < npages; i++) {
 		unsigned long pfn = PHYS_PFN(paddr) + i;
 
@@ -226,7 +226,8 @@ static int pvfio_test_mock_map_calls(struct pvfio_ucmd *ucmd,
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 	mdev = container_of(obj, struct pvfio_mock_device, obj);
-	cmd->mock_map_calls.out_map_calls = READ_ONCE(mdev->mock.map_calls);
+	cmd->mock_map_calls.out_map_calls =
+		atomic64_read(&mdev->mock.map_calls);
 	pvfio_object_put(obj);
 	return pvfio_ucmd_respond(ucmd, sizeof(*cmd));
 }
