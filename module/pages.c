@@ -203,8 +203,8 @@ static int pvfio_charge(struct pvfio_pages_owner *o, unsigned long n,
 		do {
 			if (n > limit || cur > limit - n)
 				return -ENOMEM;
-		} while (!atomic_long_try_cmpxchg(&o->user->locked_vm, &cur,
-						  cur + n));
+		} while (n && !atomic_long_try_cmpxchg(&o->user->locked_vm,
+						       &cur, cur + n));
 		break;
 	case PVFIO_ACCOUNT_MM:
 		mmap_write_lock(o->mm);
@@ -1268,10 +1268,16 @@ int pvfio_pages_swap_owner(struct pvfio_pages *pages,
 		return -EINVAL;
 	mutex_lock(&pages->mutex);
 	if (pvfio_same_charge(o, &pages->owner)) {
-		/* The charge stays where it is: no double count. */
-		ret = 0;
-		atomic64_add(pages->npinned, &o->mm->pinned_vm);
-		atomic64_sub(pages->npinned, &pages->owner.mm->pinned_vm);
+		/*
+		 * The charge stays in the same counter (no double count), which
+		 * must be within the new owner's limit all the same.
+		 */
+		ret = force ? 0 : pvfio_charge(o, 0, false);
+		if (!ret) {
+			atomic64_add(pages->npinned, &o->mm->pinned_vm);
+			atomic64_sub(pages->npinned,
+				     &pages->owner.mm->pinned_vm);
+		}
 	} else {
 		ret = pvfio_charge(o, pages->npinned, force);
 		if (!ret)
