@@ -17,7 +17,8 @@
  *   access PIN+UNPIN of 1 page and of 2 MiB (us per pair);
  *   per-MAP cost filling one IOAS with 1k, 10k, 100k and 1M one-page
  *   mappings (us per MAP), and the UNMAP of all of them (ms);
- *   16384 one-page MAPs into one IOAS by 1 thread and by 2 threads each
+ *   16384 one-page MAPs into one IOAS (with a page table and without) by
+ *   1 thread and by 2 threads each
  *   mapping its own half of the IOVA range (ms).
  *
  * Every buffer's backing is read from /proc/self/smaps after it was
@@ -439,22 +440,27 @@ static void *mapper_fn(void *arg)
 
 static void bench_threads(struct bench_buf *small, unsigned long n, int rounds)
 {
-	struct backend *order[] = { &pv_pt, &type1 };
+	struct backend *order[] = { &pv_pt, &type1, &pv_nopt };
+	struct row *row[2][3];
 	struct mapper m[2];
 	char id[48], label[96];
-	struct row *row[3];
-	int r, k, nt, i;
+	int r, k, nt, i, pt;
 	double t;
 
-	for (nt = 1; nt <= 2; nt++) {
-		snprintf(id, sizeof(id), "threads%d-%s", nt, count_str(n));
-		snprintf(label, sizeof(label),
-			 "%s one-page MAPs by %d thread%s, page table",
-			 count_str(n), nt, nt > 1 ? "s (disjoint)" : "");
-		row[nt] = row_new("ms", false, id, label);
+	for (pt = 1; pt >= 0; pt--) {
+		for (nt = 1; nt <= 2; nt++) {
+			snprintf(id, sizeof(id), "threads%d-%s-%s", nt,
+				 count_str(n), pt ? "pt" : "nopt");
+			snprintf(label, sizeof(label),
+				 "%s one-page MAPs by %d thread%s, %s",
+				 count_str(n), nt, nt > 1 ? "s (disjoint)" : "",
+				 pt ? "page table" : "no page table");
+			row[pt][nt] = row_new("ms", !pt, id, label);
+		}
 	}
 	for (r = 0; r < rounds; r++) {
-		for (k = 0; k < 2; k++) {
+		for (k = 0; k < 3; k++) {
+			pt = order[k] != &pv_nopt;
 			for (nt = 1; nt <= 2; nt++) {
 				t = bench_now_ms();
 				for (i = 0; i < nt; i++) {
@@ -471,14 +477,16 @@ static void bench_threads(struct bench_buf *small, unsigned long n, int rounds)
 				t = bench_now_ms() - t;
 				for (i = 0; i < nt; i++)
 					CHECK(m[i].ret, "MAP (threads)");
-				row_add(row[nt], order[k], t);
+				row_add(row[pt][nt], order[k], t);
 				CHECK(be_unmap(order[k], 0, 0), "UNMAP all");
 			}
 		}
 	}
 out:
-	row_print(row[1]);
-	row_print(row[2]);
+	for (pt = 1; pt >= 0; pt--) {
+		row_print(row[pt][1]);
+		row_print(row[pt][2]);
+	}
 }
 
 /* --------------------------------------------------------------- setup */
