@@ -1249,7 +1249,9 @@ static bool pvfio_same_charge(struct pvfio_pages_owner *a,
  * pvfio_pages_swap_owner() - move the pages' charge to another owner
  * @pages: the pages
  * @o: in: the new owner; out: the previous one
- * @force: ignore the new owner's limit (to undo a swap)
+ * @force: ignore the new owner's limit (to undo a swap); without it the
+ *         new owner is charged in the mapping's own accounting mode (none
+ *         if it was mapped with CAP_IPC_LOCK), whatever its privileges
  *
  * What is pinned now is charged to the new owner and uncharged from the
  * previous one; later pins are charged to the new owner.  For user-VA
@@ -1267,6 +1269,11 @@ int pvfio_pages_swap_owner(struct pvfio_pages *pages,
 	if (WARN_ON(!pages->file))
 		return -EINVAL;
 	mutex_lock(&pages->mutex);
+	/* As iommufd: a mapping keeps the accounting it was made with. */
+	if (!force) {
+		o->account_mode = pages->owner.account_mode;
+		o->limit_override = pages->owner.limit_override;
+	}
 	if (pvfio_same_charge(o, &pages->owner)) {
 		/*
 		 * The charge stays in the same counter (no double count), which

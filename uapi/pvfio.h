@@ -402,9 +402,11 @@ struct pvfio_option {
  * @__reserved: must be 0
  *
  * Make the calling process the owner of the memory of every IOAS of the
- * context: the pages pinned now are charged to it (its user or its mm, as
- * the context's RLIMIT_MODE says, against its RLIMIT_MEMLOCK) and
- * uncharged from the previous owners, and later pins are charged to it.
+ * context: the pages pinned now are charged to it (to its user or its mm,
+ * against its RLIMIT_MEMLOCK, each mapping in the accounting mode it was
+ * made with: one mapped with CAP_IPC_LOCK stays uncharged, and the new
+ * owner's CAP_IPC_LOCK changes nothing, as in iommufd) and uncharged from
+ * the previous owners, and later pins are charged to it.
  * For the live update of a VMM: the new process takes the fd over and the
  * old one may exit.  As in iommufd, every mapping must come from
  * PVFIO_IOAS_MAP_FILE (a user VA means nothing in another process).
