@@ -47,6 +47,8 @@
 #include "pvfio_private.h"
 
 #define PVFIO_TEMP_MEMORY_DEFAULT 65536
+/* Pages a per-page loop handles between two cond_resched(). */
+#define PVFIO_RESCHED_PAGES 512
 /* Runs and page pointers a batch has on the stack if allocation fails. */
 #define PVFIO_BATCH_BACKUP 4
 
@@ -521,7 +523,8 @@ static long pvfio_pages_read(struct pvfio_pages *pages, unsigned long index,
 				pfn = area_pfn(area, NULL, i);
 				if (!pvfio_batch_add(batch, pfn))
 					return i - start;
-				cond_resched();
+				if (!(i % PVFIO_RESCHED_PAGES))
+					cond_resched();
 			}
 			break;
 		case PVFIO_HELD_NONE:
@@ -679,7 +682,8 @@ static void pvfio_area_unfill_range(struct pvfio_area *area,
 		for (i = start; i <= last; i++) {
 			if (!pvfio_batch_add(&batch, area_pfn(area, dom, i)))
 				break;
-			cond_resched();
+			if (!(i % PVFIO_RESCHED_PAGES))
+				cond_resched();
 		}
 		pvfio_domain_unmap_sync(dom, area_index_iova(area, start),
 					(i - start) << PAGE_SHIFT);
@@ -781,7 +785,8 @@ int pvfio_area_fill_domain(struct pvfio_iopt *iopt, struct pvfio_area *area,
 		while (iopt->huge_pages && i + run <= last &&
 		       area_pfn(area, NULL, i + run) == pfn + run) {
 			run++;
-			cond_resched();
+			if (!(run % PVFIO_RESCHED_PAGES))
+				cond_resched();
 		}
 		ret = pvfio_domain_map_run(iopt, dom, area_index_iova(area, i),
 					   pfn, run, area->prot);
