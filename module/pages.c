@@ -337,7 +337,6 @@ static long pvfio_pin_user(struct pvfio_pages *pages, unsigned long addr,
 			   struct page **out)
 {
 	struct mm_struct *mm = pages->owner.mm;
-	int locked = 1;
 	long rc;
 
 	if (current->mm == mm)
@@ -345,10 +344,13 @@ static long pvfio_pin_user(struct pvfio_pages *pages, unsigned long addr,
 	/* The mapping process is gone: its memory with it. */
 	if (!mmget_not_zero(mm))
 		return -EFAULT;
+	/*
+	 * No @locked: 6.1 refuses (WARNs on) FOLL_LONGTERM with it, and the
+	 * lock then stays held throughout on every kernel.
+	 */
 	mmap_read_lock(mm);
-	rc = pin_user_pages_remote(mm, addr, n, gup_flags, out, &locked);
-	if (locked)
-		mmap_read_unlock(mm);
+	rc = pin_user_pages_remote(mm, addr, n, gup_flags, out, NULL);
+	mmap_read_unlock(mm);
 	mmput(mm);
 	return rc;
 }
