@@ -1271,6 +1271,69 @@ static void test_batch_boundaries(void **state)
 	munmap(thp, THP_LEN);
 }
 
+/* Sets the 2 MiB hugetlb pool to @pages. */
+static void hugetlb_pool(int pages)
+{
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
+
+	assert_non_null(f);
+	fprintf(f, "%d", pages);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * A hugetlbfs memfd mapped from an offset inside a huge page: its pages are
+ * pinned only when needed, each time through a window of whole huge pages
+ * (hugetlbfs maps nothing smaller): an access pin of one 4 KiB page, an RW
+ * of a page nothing holds, and a page table.  (Without whole-page windows
+ * every one of them failed with EFAULT.)
+ */
+static void test_hugetlb_file_pinned_lazily(void **state)
+{
+	struct pin_state *s = *state;
+	uint64_t iova = BASE, unmapped;
+	size_t len = 4 * MiB;
+	uint32_t mock, pin;
+	char *view, got[100];
+	int mfd, afd;
+
+	hugetlb_pool(4);
+	mfd = memfd_create("pvfio-huge", MFD_HUGETLB);
+	assert_true(mfd >= 0);
+	assert_ok(ftruncate(mfd, len));
+	view = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	assert_true(view != MAP_FAILED);
+	memset(view, 0x5a, len);
+	view[PAGE + 7] = 0x11;
+
+	assert_ok(pvfio_map_file(s->fd, s->ioas, mfd, PAGE, 2 * MiB, &iova,
+				 FIXED | RW));
+	assert_int_equal(pvfio_pinned_pages(), 0);
+	afd = pvfio_access_create(s->fd, s->ioas, 0, 0);
+	assert_true(afd >= 0);
+	assert_ok(pvfio_access_pin(afd, BASE, PAGE, 0, &pin));
+	assert_int_equal(pvfio_pinned_pages(), 1);
+	assert_ok(pvfio_access_rw(afd, BASE + 3, got, sizeof(got), 0));
+	assert_int_equal(got[4], 0x11);
+	assert_ok(pvfio_access_rw(afd, BASE + PAGE + 1, got, sizeof(got), 0));
+	assert_int_equal(got[0], 0x5a);
+	assert_int_equal(pvfio_pinned_pages(), 1);
+	assert_ok(pvfio_access_unpin(afd, pin));
+	close(afd);
+	assert_int_equal(pvfio_pinned_pages(), 0);
+
+	assert_ok(pvfio_mock_device(s->fd, s->ioas, &mock));
+	assert_int_equal(pvfio_pinned_pages(), 2 * MiB / PAGE);
+	assert_ok(pvfio_check_map(s->fd, mock, BASE, view + PAGE, 2 * MiB));
+	assert_ok(pvfio_destroy(s->fd, mock));
+	assert_int_equal(pvfio_pinned_pages(), 0);
+	assert_ok(pvfio_unmap(s->fd, s->ioas, 0, UINT64_MAX, &unmapped));
+	assert_int_equal(unmapped, 2 * MiB);
+	munmap(view, len);
+	close(mfd);
+	hugetlb_pool(0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, pin_setup, pin_teardown)
 
 int main(void)
@@ -1294,6 +1357,7 @@ int main(void)
 		T(test_rw_without_pin),
 		T(test_byte_granular_until_attached),
 		T(test_batch_boundaries),
+		T(test_hugetlb_file_pinned_lazily),
 	};
 
 	if (getenv("PVFIO_TEST_FILTER"))
