@@ -47,6 +47,8 @@
 #include "pvfio_private.h"
 
 #define PVFIO_TEMP_MEMORY_DEFAULT 65536
+/* Fewest pages worth a pin call of their own when a batch fills up. */
+#define PVFIO_MIN_PIN_CALL 512
 /* Pages a per-page loop handles between two cond_resched(). */
 #define PVFIO_RESCHED_PAGES 512
 /* Runs and page pointers a batch has on the stack if allocation fails. */
@@ -505,7 +507,7 @@ static long pvfio_pages_read(struct pvfio_pages *pages, unsigned long index,
 			     unsigned long last, struct pvfio_batch *batch,
 			     struct pvfio_pin_buf *buf, bool write)
 {
-	unsigned long start = index, end, i, pfn;
+	unsigned long start = index, end, i, pfn, room;
 	enum pvfio_holder holder;
 	struct pvfio_area *area;
 	long n;
@@ -530,7 +532,16 @@ static long pvfio_pages_read(struct pvfio_pages *pages, unsigned long index,
 			}
 			break;
 		case PVFIO_HELD_NONE:
+			/*
+			 * Pin no more than surely fits (a page per free run)
+			 * while that is worth a call; near the end of the
+			 * batch pin a whole buffer, which contiguous pages
+			 * (merging into the last run) may still fill.
+			 */
 			n = min(end - index + 1, buf->cap);
+			room = batch->cap - batch->end;
+			if (room >= PVFIO_MIN_PIN_CALL)
+				n = min(n, room);
 			n = pvfio_pin_new(pages, index, n, buf->pages, write);
 			if (n < 0) {
 				if (index != start)
