@@ -541,7 +541,7 @@ static long pvfio_pages_read(struct pvfio_pages *pages, unsigned long index,
 			n = min(end - index + 1, buf->cap);
 			room = batch->cap - batch->end;
 			if (room >= PVFIO_MIN_PIN_CALL)
-				n = min(n, room);
+				n = min_t(unsigned long, n, room);
 			n = pvfio_pin_new(pages, index, n, buf->pages, write);
 			if (n < 0) {
 				if (index != start)
