@@ -358,19 +358,29 @@ out:
 /* ------------------------------------------- many one-page mappings */
 
 /* Page @i of @n maps the buffer's page i % its pages at IOVA_BASE + i pages. */
-static int map_pages(struct backend *be, struct bench_buf *small,
-		     unsigned long first, unsigned long n)
+/*
+ * MAPs number @first to @first + @n - 1 of @chunk pages each, at
+ * consecutive IOVAs; the memory cycles through @small.
+ */
+static int map_chunks(struct backend *be, struct bench_buf *small,
+		      unsigned long first, unsigned long n, unsigned long chunk)
 {
-	unsigned long pages = small->len / PAGE, i;
+	unsigned long chunks = small->len / (chunk * PAGE), i;
 	int ret;
 
 	for (i = first; i < first + n; i++) {
-		ret = be_map(be, small->buf + (i % pages) * PAGE, PAGE,
-			     IOVA_BASE + i * PAGE);
+		ret = be_map(be, small->buf + (i % chunks) * chunk * PAGE,
+			     chunk * PAGE, IOVA_BASE + i * chunk * PAGE);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+static int map_pages(struct backend *be, struct bench_buf *small,
+		     unsigned long first, unsigned long n)
+{
+	return map_chunks(be, small, first, n, 1);
 }
 
 static void bench_many(struct bench_buf *small, unsigned long n, int rounds,
@@ -426,7 +436,7 @@ struct mapper {
 	pthread_t thread;
 	struct backend *be;
 	struct bench_buf *small;
-	unsigned long first, n;
+	unsigned long first, n, chunk;
 	int ret;
 };
 
@@ -434,11 +444,13 @@ static void *mapper_fn(void *arg)
 {
 	struct mapper *m = arg;
 
-	m->ret = map_pages(m->be, m->small, m->first, m->n);
+	m->ret = map_chunks(m->be, m->small, m->first, m->n, m->chunk);
 	return NULL;
 }
 
-static void bench_threads(struct bench_buf *small, unsigned long n, int rounds)
+/* @n MAPs of @chunk pages each, by 1 thread and by 2 (half each). */
+static void bench_threads(struct bench_buf *small, unsigned long n,
+			  unsigned long chunk, int rounds)
 {
 	struct backend *order[] = { &pv_pt, &type1, &pv_nopt };
 	struct row *row[2][3];
@@ -449,11 +461,13 @@ static void bench_threads(struct bench_buf *small, unsigned long n, int rounds)
 
 	for (pt = 1; pt >= 0; pt--) {
 		for (nt = 1; nt <= 2; nt++) {
-			snprintf(id, sizeof(id), "threads%d-%s-%s", nt,
-				 count_str(n), pt ? "pt" : "nopt");
+			snprintf(id, sizeof(id), "threads%d-%sx%luKiB-%s", nt,
+				 count_str(n), chunk * PAGE / 1024,
+				 pt ? "pt" : "nopt");
 			snprintf(label, sizeof(label),
-				 "%s one-page MAPs by %d thread%s, %s",
-				 count_str(n), nt, nt > 1 ? "s (disjoint)" : "",
+				 "%s %lu KiB MAPs by %d thread%s, %s",
+				 count_str(n), chunk * PAGE / 1024, nt,
+				 nt > 1 ? "s (disjoint)" : "",
 				 pt ? "page table" : "no page table");
 			row[pt][nt] = row_new("ms", !pt, id, label);
 		}
@@ -467,6 +481,7 @@ static void bench_threads(struct bench_buf *small, unsigned long n, int rounds)
 					m[i] = (struct mapper){
 						.be = order[k], .small = small,
 						.first = i * n / nt, .n = n / nt,
+						.chunk = chunk,
 					};
 					if (pthread_create(&m[i].thread, NULL,
 							   mapper_fn, &m[i]))
@@ -698,7 +713,9 @@ int main(int argc, char **argv)
 			bench_many(&small, counts[i],
 				   counts[i] <= 10000 ? (quick ? 3 : 5) : 3,
 				   true);
-		bench_threads(&small, quick ? 1024 : 16384, quick ? 3 : 5);
+		bench_threads(&small, quick ? 1024 : 16384, 1, quick ? 3 : 5);
+		/* A VMM maps guest memory in large pieces. */
+		bench_threads(&small, quick ? 8 : 128, 512, quick ? 3 : 5);
 		if (bench_buf_verify(&small))
 			failed = 1;
 		bench_buf_free(&small);
