@@ -896,8 +896,10 @@ struct pvfio_test_add_reserved {
 /**
  * struct pvfio_test_memlimit - PVFIO_TEST_OP_MEMLIMIT
  * @limit_pages: pinned-page limit that replaces RLIMIT_MEMLOCK for the
- *               calling context, and applies even with CAP_IPC_LOCK; 0
- *               restores the normal rule
+ *               mappings the calling context makes from now on (each
+ *               keeps the limit it was made with), and applies even with
+ *               CAP_IPC_LOCK (such mappings are then charged in the
+ *               context's RLIMIT_MODE); 0 restores the normal rule
  */
 struct pvfio_test_memlimit {
 	__aligned_u64 limit_pages;
