@@ -506,18 +506,6 @@ out:
 
 /* --------------------------------------------------------------- setup */
 
-static int sysfs_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char * const *)a, *(char * const *)b);
@@ -609,8 +597,8 @@ static int setup_type1(struct edu *e, int *group_fd)
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
 		 e->bdf);
-	ret = sysfs_write(path, "vfio-pci");
-	ret = ret ?: sysfs_write("/sys/bus/pci/drivers_probe", e->bdf);
+	ret = edu_sysfs_write(path, "vfio-pci");
+	ret = ret ?: edu_sysfs_write("/sys/bus/pci/drivers_probe", e->bdf);
 	if (ret) {
 		fprintf(stderr, "# bench: %s to vfio-pci: %s\n", e->bdf,
 			strerror(-ret));
@@ -628,7 +616,7 @@ static int setup_type1(struct edu *e, int *group_fd)
 	 */
 	snprintf(val, sizeof(val), "%u", TYPE1_ENTRY_LIMIT);
 	type1_entry_limit = 65535;
-	if (!sysfs_write("/sys/module/vfio_iommu_type1/parameters/dma_entry_limit",
+	if (!edu_sysfs_write("/sys/module/vfio_iommu_type1/parameters/dma_entry_limit",
 			 val))
 		type1_entry_limit = TYPE1_ENTRY_LIMIT;
 	printf("PVFIO-BENCH-TYPE1 device %s group %s dma_entry_limit %u\n",
@@ -657,7 +645,7 @@ static int setup_type1(struct edu *e, int *group_fd)
 	 * changes nothing of what is measured here.
 	 */
 	if (errno != EPERM ||
-	    sysfs_write("/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts",
+	    edu_sysfs_write("/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts",
 			"1"))
 		return -errno;
 	printf("PVFIO-BENCH-TYPE1 no interrupt remapping: allow_unsafe_interrupts=1\n");

@@ -21,7 +21,7 @@
 #define EDU_CMD_START	0x1
 #define EDU_CMD_TO_RAM	0x2
 
-static int sysfs_write(const char *path, const char *val)
+int edu_sysfs_write(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY);
 	ssize_t n;
@@ -91,19 +91,19 @@ int edu_bind_driver(struct edu *edu)
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
 		 edu->bdf);
-	ret = sysfs_write(path, "pvfio-pci");
+	ret = edu_sysfs_write(path, "pvfio-pci");
 	if (ret)
 		return ret;
 	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/pvfio-pci/%s",
 		 edu->bdf);
 	if (!access(path, F_OK))
 		return 0;
-	return sysfs_write("/sys/bus/pci/drivers_probe", edu->bdf);
+	return edu_sysfs_write("/sys/bus/pci/drivers_probe", edu->bdf);
 }
 
 int edu_unbind_driver(struct edu *edu)
 {
-	return sysfs_write("/sys/bus/pci/drivers/pvfio-pci/unbind", edu->bdf);
+	return edu_sysfs_write("/sys/bus/pci/drivers/pvfio-pci/unbind", edu->bdf);
 }
 
 int edu_enable_bus_master(struct edu *edu)
@@ -164,7 +164,7 @@ void edu_close(struct edu *edu)
 	edu->mmio = NULL;
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
 		 edu->bdf);
-	sysfs_write(path, "\n");
+	edu_sysfs_write(path, "\n");
 }
 
 int edu_dma(struct edu *edu, uint64_t iova, uint32_t edu_off, uint32_t len,

@@ -37,6 +37,9 @@ int edu_dma(struct edu *edu, uint64_t iova, uint32_t edu_off, uint32_t len,
 	    bool to_ram);
 /* The IOMMU this VM was booted with (pvfio.iommu= on the command line). */
 const char *edu_iommu_kind(void);
+
+/* Write @val to the sysfs file @path: 0 or -errno. */
+int edu_sysfs_write(const char *path, const char *val);
 /* Whether the kernel log gained a DMA fault report since the last call. */
 bool edu_fault_logged(void);
 
