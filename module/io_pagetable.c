@@ -57,10 +57,25 @@ static unsigned long area_length(struct pvfio_area *area)
 /* Whether an area can live in an IOVA space of alignment @align. */
 static bool area_misaligned(struct pvfio_area *area, unsigned long align)
 {
-	if ((area->node.start | (area->node.last + 1)) & (align - 1))
-		return true;
-	/* Whole pages are mapped: the memory must start where the IOVA does. */
-	return align > 1 && (area->page_offset & ~PAGE_MASK);
+	/*
+	 * The memory must start as aligned within its page as the IOVA is:
+	 * a domain maps physical addresses at its own page granularity.
+	 */
+	return ((area->node.start | (area->node.last + 1) |
+		 (area->page_offset & ~PAGE_MASK)) & (align - 1)) != 0;
+}
+
+/**
+ * pvfio_domain_min_pgsize() - the smallest IO page a domain maps
+ * @dom: a real or a mock domain
+ *
+ * Return: its smallest page size, a power of two.
+ */
+unsigned long pvfio_domain_min_pgsize(struct pvfio_domain *dom)
+{
+	if (dom->mock)
+		return BIT(dom->mock->shift);
+	return 1UL << __ffs(dom->domain->pgsize_bitmap);
 }
 
 /**
@@ -910,32 +925,33 @@ int pvfio_iopt_reserve_regions(struct pvfio_iopt *iopt,
  */
 int pvfio_iopt_add_domain(struct pvfio_iopt *iopt, struct pvfio_domain *dom)
 {
-	unsigned long align = PAGE_SIZE;
+	unsigned long align = pvfio_domain_min_pgsize(dom);
+	unsigned long ap_start = 0, ap_last = ULONG_MAX;
 	struct interval_tree_node *node;
 	int ret = 0;
+
+	if (!iopt->huge_pages)
+		align = max(align, PAGE_SIZE);
+	if (dom->mock) {
+		ap_start = dom->mock->aperture_start;
+		ap_last = dom->mock->aperture_last;
+	} else if (dom->domain->geometry.force_aperture) {
+		ap_start = dom->domain->geometry.aperture_start;
+		ap_last = dom->domain->geometry.aperture_end;
+	}
 
 	down_write(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
 	/* A page table shared by several devices is filled once. */
 	if (dom->added)
 		goto out_unlock;
-	if (dom->domain) {
-		struct iommu_domain_geometry *geo = &dom->domain->geometry;
-
-		align = max(align, 1UL << __ffs(dom->domain->pgsize_bitmap));
-		if (geo->force_aperture) {
-			if (geo->aperture_start)
-				ret = __pvfio_iopt_reserve(iopt, 0,
-							   geo->aperture_start - 1,
-							   dom->owner);
-			if (!ret && geo->aperture_end < ULONG_MAX)
-				ret = __pvfio_iopt_reserve(iopt,
-							   geo->aperture_end + 1,
-							   ULONG_MAX, dom->owner);
-			if (ret)
-				goto err_unreserve;
-		}
-	}
+	if (ap_start)
+		ret = __pvfio_iopt_reserve(iopt, 0, ap_start - 1, dom->owner);
+	if (!ret && ap_last < ULONG_MAX)
+		ret = __pvfio_iopt_reserve(iopt, ap_last + 1, ULONG_MAX,
+					   dom->owner);
+	if (ret)
+		goto err_unreserve;
 
 	for (node = interval_tree_iter_first(&iopt->area_itree, 0, ULONG_MAX);
 	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
@@ -977,12 +993,13 @@ err_unreserve:
 
 /*
  * The alignment mappings need: none (1) with no domain and no access, else
- * the page size, the smallest IOMMU page of every domain, and what the
- * attached accesses ask for.
+ * the smallest IO page of every domain (2 KiB for the iommufd front end's
+ * mock, as in iommufd), the page size when huge pages are off (mapped a
+ * page at a time), and what the attached accesses ask for.
  */
 static void pvfio_iopt_recalc_alignment(struct pvfio_iopt *iopt)
 {
-	unsigned long align = max(PAGE_SIZE, iopt->access_alignment);
+	unsigned long align = max(1UL, iopt->access_alignment);
 	struct pvfio_domain *dom;
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
@@ -991,14 +1008,13 @@ static void pvfio_iopt_recalc_alignment(struct pvfio_iopt *iopt)
 		iopt->iova_alignment = 1;
 		return;
 	}
+	if (!iopt->huge_pages &&
+	    (!list_empty(&iopt->domains) || !list_empty(&iopt->kept_domains)))
+		align = max(align, PAGE_SIZE);
 	list_for_each_entry(dom, &iopt->domains, item)
-		if (dom->domain)
-			align = max(align,
-				    1UL << __ffs(dom->domain->pgsize_bitmap));
+		align = max(align, pvfio_domain_min_pgsize(dom));
 	list_for_each_entry(dom, &iopt->kept_domains, item)
-		if (dom->domain)
-			align = max(align,
-				    1UL << __ffs(dom->domain->pgsize_bitmap));
+		align = max(align, pvfio_domain_min_pgsize(dom));
 	iopt->iova_alignment = align;
 }
 

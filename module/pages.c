@@ -470,10 +470,35 @@ static unsigned long pvfio_pages_span(struct pvfio_pages *pages,
 	return end;
 }
 
+/*
+ * The part of @area that pages [@index, @index + @n) of its pages hold:
+ * its first IOVA in *@iova, the byte offset into page @index where it
+ * starts in *@skip, its length returned.  Only the area's first and last
+ * page can be cut, when the IOAS's alignment is below PAGE_SIZE (the
+ * iommufd front end's mock domain has 2 KiB IO pages).
+ */
+static unsigned long area_span(struct pvfio_area *area, unsigned long index,
+			       unsigned long n, unsigned long *iova,
+			       unsigned long *skip)
+{
+	unsigned long start = index << PAGE_SHIFT, end = (index + n) << PAGE_SHIFT;
+	unsigned long a_start = area->page_offset;
+	unsigned long a_end = a_start + (area->node.last - area->node.start) + 1;
+
+	start = max(start, a_start);
+	end = min(end, a_end);
+	*skip = start - (index << PAGE_SHIFT);
+	*iova = area->node.start + (start - a_start);
+	return end - start;
+}
+
 static unsigned long area_index_iova(struct pvfio_area *area,
 				     unsigned long index)
 {
-	return area->node.start - area->page_offset + (index << PAGE_SHIFT);
+	unsigned long iova, skip;
+
+	area_span(area, index, 1, &iova, &skip);
+	return iova;
 }
 
 static unsigned long pvfio_domain_pfn(struct pvfio_domain *dom,
@@ -607,26 +632,42 @@ static void pvfio_assert_domains_stable(struct pvfio_iopt *iopt)
 		       lockdep_is_held(&iopt->iova_rwsem));
 }
 
+/* Unmap pages [@index, @index + @n) of @area from @dom, and sync. */
+static void pvfio_area_unmap_pages(struct pvfio_area *area,
+				   struct pvfio_domain *dom,
+				   unsigned long index, unsigned long n)
+{
+	unsigned long iova, skip, size;
+
+	size = area_span(area, index, n, &iova, &skip);
+	pvfio_domain_unmap_sync(dom, iova, size);
+}
+
+/*
+ * Map pages [@index, @index + @n) of @area, the physically contiguous run
+ * from @pfn, into @dom: with one call, or a page at a time with huge pages
+ * off.  On failure nothing of the run is mapped.
+ */
 static int pvfio_domain_map_run(struct pvfio_iopt *iopt,
-				struct pvfio_domain *dom, unsigned long iova,
-				unsigned long pfn, unsigned long n, int prot)
+				struct pvfio_domain *dom,
+				struct pvfio_area *area, unsigned long index,
+				unsigned long pfn, unsigned long n)
 {
 	unsigned long step = iopt->huge_pages ? n : 1, done;
+	unsigned long mask = pvfio_domain_min_pgsize(dom) - 1;
+	unsigned long at, skip, size;
+	phys_addr_t paddr;
 	int ret;
 
 	for (done = 0; done < n; done += step) {
-		unsigned long size = step << PAGE_SHIFT;
-		unsigned long at = iova + (done << PAGE_SHIFT);
-		phys_addr_t paddr = PFN_PHYS(pfn + done);
-
+		size = area_span(area, index + done, step, &at, &skip);
+		paddr = PFN_PHYS(pfn + done) + skip;
 		/* The IOMMU core would refuse (and log) a misaligned map. */
-		if (dom->domain &&
-		    ((at | paddr | size) &
-		     ((1UL << __ffs(dom->domain->pgsize_bitmap)) - 1))) {
+		if ((at | paddr | size) & mask) {
 			ret = -EINVAL;
 			goto err_unmap;
 		}
-		ret = pvfio_domain_map(dom, at, paddr, size, prot);
+		ret = pvfio_domain_map(dom, at, paddr, size, area->prot);
 		if (ret)
 			goto err_unmap;
 	}
@@ -634,7 +675,7 @@ static int pvfio_domain_map_run(struct pvfio_iopt *iopt,
 
 err_unmap:
 	if (done)
-		pvfio_domain_unmap_sync(dom, iova, done << PAGE_SHIFT);
+		pvfio_area_unmap_pages(area, dom, index, done);
 	return ret;
 }
 
@@ -646,17 +687,15 @@ static int pvfio_batch_map(struct pvfio_iopt *iopt, struct pvfio_area *area,
 			   struct pvfio_domain *dom, struct pvfio_batch *batch,
 			   unsigned long first, unsigned long *mapped)
 {
-	unsigned long iova = area_index_iova(area, first);
 	unsigned int r;
 	int ret;
 
 	*mapped = 0;
 	for (r = 0; r < batch->end; r++) {
-		ret = pvfio_domain_map_run(iopt, dom, iova, batch->pfns[r],
-					   batch->npfns[r], area->prot);
+		ret = pvfio_domain_map_run(iopt, dom, area, first + *mapped,
+					   batch->pfns[r], batch->npfns[r]);
 		if (ret)
 			return ret;
-		iova += (unsigned long)batch->npfns[r] << PAGE_SHIFT;
 		*mapped += batch->npfns[r];
 		cond_resched();
 	}
@@ -698,8 +737,7 @@ static void pvfio_area_unfill_range(struct pvfio_area *area,
 			if (!(i % PVFIO_RESCHED_PAGES))
 				cond_resched();
 		}
-		pvfio_domain_unmap_sync(dom, area_index_iova(area, start),
-					(i - start) << PAGE_SHIFT);
+		pvfio_area_unmap_pages(area, dom, start, i - start);
 		pvfio_batch_unpin(pages, &batch, start, start, i - 1);
 		start = i;
 		cond_resched();
@@ -801,8 +839,7 @@ int pvfio_area_fill_domain(struct pvfio_iopt *iopt, struct pvfio_area *area,
 			if (!(run % PVFIO_RESCHED_PAGES))
 				cond_resched();
 		}
-		ret = pvfio_domain_map_run(iopt, dom, area_index_iova(area, i),
-					   pfn, run, area->prot);
+		ret = pvfio_domain_map_run(iopt, dom, area, i, pfn, run);
 		if (ret)
 			goto err_unmap;
 		i += run;
@@ -812,8 +849,7 @@ int pvfio_area_fill_domain(struct pvfio_iopt *iopt, struct pvfio_area *area,
 
 err_unmap:
 	if (i > first)
-		pvfio_domain_unmap_sync(dom, area->node.start,
-					(i - first) << PAGE_SHIFT);
+		pvfio_area_unmap_pages(area, dom, first, i - first);
 	return ret;
 }
 

@@ -14,16 +14,6 @@
 #include "pvfio_private.h"
 
 /**
- * struct pvfio_mock_domain - a page table kept in memory
- * @pfns: IOVA page number -> xa_mk_value(pfn << 2 | prot)
- * @map_calls: map calls received (MAPs fill domains in parallel)
- */
-struct pvfio_mock_domain {
-	struct xarray pfns;
-	atomic64_t map_calls;
-};
-
-/**
  * struct pvfio_mock_device - a device object backed by no hardware
  * @obj: object header
  * @ioas: the IOAS it is attached to, held for the device's lifetime
@@ -40,24 +30,52 @@ struct pvfio_mock_device {
 /* The owner of ranges PVFIO_TEST_OP_ADD_RESERVED reserves. */
 static char pvfio_test_reserved_owner;
 
+/**
+ * pvfio_mock_domain_init() - set up an empty mock domain
+ * @mock: the mock domain
+ * @shift: log2 of its IO page size, at most PAGE_SHIFT
+ * @aperture_start: first IOVA it translates
+ * @aperture_last: last IOVA it translates
+ */
+void pvfio_mock_domain_init(struct pvfio_mock_domain *mock,
+			    unsigned int shift, unsigned long aperture_start,
+			    unsigned long aperture_last)
+{
+	xa_init(&mock->pfns);
+	atomic64_set(&mock->map_calls, 0);
+	mock->shift = shift;
+	mock->aperture_start = aperture_start;
+	mock->aperture_last = aperture_last;
+}
+
+/**
+ * pvfio_mock_domain_destroy() - free a mock domain's table
+ * @mock: the mock domain, which its IOAS emptied
+ */
+void pvfio_mock_domain_destroy(struct pvfio_mock_domain *mock)
+{
+	WARN_ON(!xa_empty(&mock->pfns));
+	xa_destroy(&mock->pfns);
+}
+
 int pvfio_mock_map(struct pvfio_mock_domain *mock, unsigned long iova,
 		   phys_addr_t paddr, size_t size, int prot)
 {
-	unsigned long i, npages = size >> PAGE_SHIFT;
+	unsigned long i, n = size >> mock->shift, mask = BIT(mock->shift) - 1;
 	void *old;
 
-	if (WARN_ON((iova | paddr | size) & (PAGE_SIZE - 1)))
+	if (WARN_ON((iova | paddr | size) & mask))
 		return -EINVAL;
 	atomic64_inc(&mock->map_calls);
-	for (i = 0; i < npages; i++) {
-		unsigned long pfn = PHYS_PFN(paddr) + i;
+	for (i = 0; i < n; i++) {
+		unsigned long pa = (paddr >> mock->shift) + i;
 
-		old = xa_store(&mock->pfns, (iova >> PAGE_SHIFT) + i,
-			       xa_mk_value(pfn << 2 | (prot & 3)),
+		old = xa_store(&mock->pfns, (iova >> mock->shift) + i,
+			       xa_mk_value(pa << 2 | (prot & 3)),
 			       GFP_KERNEL_ACCOUNT);
 		if (xa_is_err(old) || WARN_ON(old)) {
 			if (i)
-				pvfio_mock_unmap(mock, iova, i << PAGE_SHIFT);
+				pvfio_mock_unmap(mock, iova, i << mock->shift);
 			return xa_is_err(old) ? xa_err(old) : -EEXIST;
 		}
 	}
@@ -67,13 +85,27 @@ int pvfio_mock_map(struct pvfio_mock_domain *mock, unsigned long iova,
 size_t pvfio_mock_unmap(struct pvfio_mock_domain *mock, unsigned long iova,
 			size_t size)
 {
-	unsigned long i, npages = size >> PAGE_SHIFT;
+	unsigned long i, n = size >> mock->shift;
 	size_t done = 0;
 
-	for (i = 0; i < npages; i++)
-		if (xa_erase(&mock->pfns, (iova >> PAGE_SHIFT) + i))
-			done += PAGE_SIZE;
+	for (i = 0; i < n; i++)
+		if (xa_erase(&mock->pfns, (iova >> mock->shift) + i))
+			done += BIT(mock->shift);
 	return done;
+}
+
+/* The entry of a mock IO page, or NULL. */
+static void *pvfio_mock_entry(struct pvfio_mock_domain *mock,
+			      unsigned long iova)
+{
+	return xa_load(&mock->pfns, iova >> mock->shift);
+}
+
+static phys_addr_t pvfio_mock_entry_phys(struct pvfio_mock_domain *mock,
+					 void *ent, unsigned long iova)
+{
+	return ((phys_addr_t)(xa_to_value(ent) >> 2) << mock->shift) +
+	       (iova & (BIT(mock->shift) - 1));
 }
 
 /**
@@ -86,11 +118,11 @@ size_t pvfio_mock_unmap(struct pvfio_mock_domain *mock, unsigned long iova,
 phys_addr_t pvfio_mock_iova_to_phys(struct pvfio_mock_domain *mock,
 				    unsigned long iova)
 {
-	void *ent = xa_load(&mock->pfns, iova >> PAGE_SHIFT);
+	void *ent = pvfio_mock_entry(mock, iova);
 
 	if (WARN_ON(!ent))
 		return 0;
-	return PFN_PHYS(xa_to_value(ent) >> 2) + (iova & ~PAGE_MASK);
+	return pvfio_mock_entry_phys(mock, ent, iova);
 }
 
 static int pvfio_test_mock_device(struct pvfio_ucmd *ucmd,
@@ -121,7 +153,7 @@ static int pvfio_test_mock_device(struct pvfio_ucmd *ucmd,
 	}
 	mdev = container_of(obj, struct pvfio_mock_device, obj);
 
-	xa_init(&mdev->mock.pfns);
+	pvfio_mock_domain_init(&mdev->mock, PAGE_SHIFT, 0, ULONG_MAX);
 	mdev->dom.mock = &mdev->mock;
 	mdev->dom.owner = mdev;
 	ret = pvfio_iopt_add_domain(&ioas->iopt, &mdev->dom);
@@ -141,7 +173,7 @@ static int pvfio_test_mock_device(struct pvfio_ucmd *ucmd,
 err_remove_domain:
 	pvfio_iopt_remove_domain(&ioas->iopt, &mdev->dom, false);
 err_abort:
-	xa_destroy(&mdev->mock.pfns);
+	pvfio_mock_domain_destroy(&mdev->mock);
 	pvfio_object_abort(ucmd->ctx, obj);
 err_unhold_ioas:
 	pvfio_object_unhold(&ioas->obj);
@@ -156,8 +188,7 @@ void pvfio_mock_device_destroy(struct pvfio_object *obj)
 		container_of(obj, struct pvfio_mock_device, obj);
 
 	pvfio_iopt_remove_domain(&mdev->ioas->iopt, &mdev->dom, false);
-	WARN_ON(!xa_empty(&mdev->mock.pfns));
-	xa_destroy(&mdev->mock.pfns);
+	pvfio_mock_domain_destroy(&mdev->mock);
 	pvfio_object_unhold(&mdev->ioas->obj);
 }
 
