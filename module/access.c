@@ -235,8 +235,9 @@ static void pvfio_access_drop_pins(struct pvfio_access *access)
 		if (!node)
 			return;
 		pin = container_of(node, struct pvfio_pin_rec, node);
-		pvfio_iopt_access_unpin(&pin->ioas->iopt, node->start,
-					node->last, pin->write);
+		pvfio_iopt_access_unpin(&pin->ioas->iopt,
+					node->start & PAGE_MASK,
+					node->last | ~PAGE_MASK, pin->write);
 		kfree(pin);
 		atomic64_dec(&pvfio_nr_access_pins);
 	}
@@ -248,7 +249,9 @@ static void pvfio_access_drop_pins(struct pvfio_access *access)
  * @ops: callbacks; @ops->unmap is needed to PIN (RW works without it)
  * @data: passed to the callbacks
  * @iova_alignment: alignment the consumer needs of every mapping of the
- *                  IOASes it attaches to (a power of two), 0 for PAGE_SIZE
+ *                  IOASes it attaches to (a power of two), 0 for PAGE_SIZE.
+ *                  Below PAGE_SIZE the access can only copy (RW), not PIN,
+ *                  as iommufd's accesses without needs_pin_pages.
  *
  * The caller must destroy the access with pvfio_access_destroy() before it
  * drops the context.
@@ -264,7 +267,7 @@ struct pvfio_access *pvfio_access_create(struct pvfio_ctx *ctx,
 
 	if (!iova_alignment)
 		iova_alignment = PAGE_SIZE;
-	if (!is_power_of_2(iova_alignment) || iova_alignment < PAGE_SIZE)
+	if (!is_power_of_2(iova_alignment))
 		return ERR_PTR(-EINVAL);
 
 	access = pvfio_kzalloc(sizeof(*access), GFP_KERNEL_ACCOUNT);
@@ -500,16 +503,19 @@ EXPORT_SYMBOL_GPL(pvfio_access_replace);
 /**
  * pvfio_access_pin_pages() - pin an IOVA range for the consumer
  * @access: an attached access with an unmap callback
- * @iova: first IOVA, page aligned
- * @length: bytes, page aligned, non-zero
- * @out_pages: filled with one page pointer per page
+ * @iova: first IOVA, any alignment
+ * @length: bytes, non-zero
+ * @out_pages: filled with one page pointer per page the range touches
  * @flags: PVFIO_ACCESS_WRITE to write the pages
  *
  * The pages stay valid until the consumer calls pvfio_access_unpin_pages()
  * with exactly this @iova and @length, which it must do at the latest from
  * its unmap callback for a range overlapping this one.
  *
- * Return: 0, -EINVAL no unmap callback or bad alignment, -EOVERFLOW,
+ * The whole pages the range touches are pinned, as iommufd does; the
+ * access must have been created with at least PAGE_SIZE alignment.
+ *
+ * Return: 0, -EINVAL no unmap callback or alignment below a page, -EOVERFLOW,
  * -ENOENT detached or not fully mapped, -EPERM write to a read-only mapping,
  * -EBUSY an unmap of the range or a replace is running, -ENOMEM.
  */
@@ -522,11 +528,12 @@ int pvfio_access_pin_pages(struct pvfio_access *access, unsigned long iova,
 	unsigned long last;
 	int ret;
 
-	if (!access->ops || !access->ops->unmap)
+	if (!access->ops || !access->ops->unmap ||
+	    access->iova_alignment < PAGE_SIZE)
 		return -EINVAL;
 	if (flags & ~PVFIO_ACCESS_WRITE)
 		return -EINVAL;
-	if (!length || ((iova | length) & (PAGE_SIZE - 1)))
+	if (!length)
 		return -EINVAL;
 	if (check_add_overflow(iova, length - 1, &last))
 		return -EOVERFLOW;
@@ -558,8 +565,8 @@ int pvfio_access_pin_pages(struct pvfio_access *access, unsigned long iova,
 	spin_lock(&access->pins_lock);
 	interval_tree_insert(&pin->node, &access->pins);
 	spin_unlock(&access->pins_lock);
-	ret = pvfio_iopt_access_pin(&ioas->iopt, iova, last, out_pages,
-				    pin->write);
+	ret = pvfio_iopt_access_pin(&ioas->iopt, iova & PAGE_MASK,
+				    last | ~PAGE_MASK, out_pages, pin->write);
 	if (ret) {
 		spin_lock(&access->pins_lock);
 		interval_tree_remove(&pin->node, &access->pins);
@@ -627,7 +634,8 @@ void pvfio_access_unpin_pages(struct pvfio_access *access, unsigned long iova,
 	 * sees the area pinned must still find whom to call (the call then
 	 * waits for the consumer's own unpin to finish).
 	 */
-	pvfio_iopt_access_unpin(&pin->ioas->iopt, iova, last, pin->write);
+	pvfio_iopt_access_unpin(&pin->ioas->iopt, iova & PAGE_MASK,
+				last | ~PAGE_MASK, pin->write);
 	spin_lock(&access->pins_lock);
 	interval_tree_remove(&pin->node, &access->pins);
 	spin_unlock(&access->pins_lock);

@@ -384,6 +384,11 @@ int pvfio_access_create_ioctl(struct pvfio_ucmd *ucmd)
 	init_waitqueue_head(&ua->read_wq);
 	ua->max_events = cmd->event_queue_len ?: PVFIO_UACCESS_DEFAULT_EVENTS;
 
+	/* An access fd may pin: it needs at least page alignment. */
+	if (cmd->iova_alignment && cmd->iova_alignment < PAGE_SIZE) {
+		ret = -EINVAL;
+		goto err_put;
+	}
 	access = pvfio_access_create(ucmd->ctx, &pvfio_uaccess_ops, ua,
 				     cmd->iova_alignment);
 	if (IS_ERR(access)) {
@@ -441,7 +446,9 @@ int pvfio_uaccess_pin(struct pvfio_ucmd *ucmd)
 
 	if (cmd->__reserved || (cmd->flags & ~PVFIO_ACCESS_RW_WRITE))
 		return -EOPNOTSUPP;
-	if (!cmd->length || cmd->length > PVFIO_UACCESS_MAX_PIN)
+	/* An access fd pins whole pages: its pin IDs name page ranges. */
+	if (!cmd->length || cmd->length > PVFIO_UACCESS_MAX_PIN ||
+	    ((cmd->iova | cmd->length) & ~PAGE_MASK))
 		return -EINVAL;
 	if (cmd->iova > ULONG_MAX)
 		return -EOVERFLOW;
