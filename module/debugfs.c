@@ -46,6 +46,8 @@ static const char *const pvfio_debugfs_type_names[PVFIO_OBJ_MAX] = {
 	[PVFIO_OBJ_HWPT] = "hwpt",
 	[PVFIO_OBJ_DEVICE] = "device",
 	[PVFIO_OBJ_MOCK_DEVICE] = "mock_device",
+	[PVFIO_OBJ_IFD_DEVICE] = "ifd_device",
+	[PVFIO_OBJ_IFD_SELFTEST] = "ifd_selftest",
 };
 
 /* Count an entry; false (after printing "... more" once) when over. */

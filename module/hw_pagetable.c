@@ -70,9 +70,67 @@ err_abort:
 }
 
 /**
+ * pvfio_hwpt_alloc_mock() - allocate a mock page table, filled from an IOAS
+ * @ctx: the context
+ * @ioas: the IOAS, held by the caller; the page table takes its own hold
+ * @shift: log2 of the mock's IO page size
+ * @aperture_start: first IOVA it translates
+ * @aperture_last: last IOVA it translates
+ * @auto_domain: dies with its last device
+ *
+ * As pvfio_hwpt_alloc(), for the mock devices of the test interface, which
+ * attach with a NULL group.
+ *
+ * Return: the page table or an ERR_PTR.
+ */
+struct pvfio_hwpt *pvfio_hwpt_alloc_mock(struct pvfio_ctx *ctx,
+					 struct pvfio_ioas *ioas,
+					 unsigned int shift,
+					 unsigned long aperture_start,
+					 unsigned long aperture_last,
+					 bool auto_domain)
+{
+	struct pvfio_mock_domain *mock;
+	struct pvfio_object *obj;
+	struct pvfio_hwpt *hwpt;
+	int ret;
+
+	mock = pvfio_kzalloc(sizeof(*mock), GFP_KERNEL_ACCOUNT);
+	if (!mock)
+		return ERR_PTR(-ENOMEM);
+	pvfio_mock_domain_init(mock, shift, aperture_start, aperture_last);
+
+	obj = pvfio_object_alloc(ctx, sizeof(*hwpt), PVFIO_OBJ_HWPT);
+	if (IS_ERR(obj)) {
+		ret = PTR_ERR(obj);
+		goto err_free_mock;
+	}
+	hwpt = container_of(obj, struct pvfio_hwpt, obj);
+	hwpt->auto_domain = auto_domain;
+	hwpt->dom.owner = hwpt;
+	hwpt->dom.mock = mock;
+	mutex_init(&hwpt->lock);
+	if (!pvfio_object_hold(&ioas->obj)) {
+		ret = -ENOENT;
+		goto err_abort;
+	}
+	hwpt->ioas = ioas;
+	return hwpt;
+
+err_abort:
+	mutex_destroy(&hwpt->lock);
+	pvfio_object_abort(ctx, obj);
+err_free_mock:
+	pvfio_mock_domain_destroy(mock);
+	kfree(mock);
+	return ERR_PTR(ret);
+}
+
+/**
  * pvfio_hwpt_attach_group() - attach a device's group to a page table
  * @hwpt: the page table, held by the caller
- * @group: the group; its device's pvfio_pci_dev.lock is held
+ * @group: the group; its device's pvfio_pci_dev.lock is held.  NULL for a
+ *         mock device on a mock page table
  *
  * The first group attached has the IOAS fill the domain (after attaching:
  * some drivers map only into attached domains).
@@ -86,8 +144,12 @@ int pvfio_hwpt_attach_group(struct pvfio_hwpt *hwpt,
 	int ret;
 
 	mutex_lock(&hwpt->lock);
-	ret = pvfio_fail_point() ? -ENOMEM :
-				   iommu_attach_group(hwpt->dom.domain, group);
+	if (pvfio_fail_point())
+		ret = -ENOMEM;
+	else if (!group != !hwpt->dom.domain)
+		ret = -EINVAL;
+	else
+		ret = group ? iommu_attach_group(hwpt->dom.domain, group) : 0;
 	if (ret)
 		goto out_unlock;
 	if (!hwpt->num_devices) {
@@ -100,7 +162,8 @@ int pvfio_hwpt_attach_group(struct pvfio_hwpt *hwpt,
 	return 0;
 
 err_detach:
-	iommu_detach_group(hwpt->dom.domain, group);
+	if (group)
+		iommu_detach_group(hwpt->dom.domain, group);
 out_unlock:
 	mutex_unlock(&hwpt->lock);
 	return ret;
@@ -127,7 +190,8 @@ void pvfio_hwpt_detach_group(struct pvfio_hwpt *hwpt,
 	if (hwpt->num_devices == 1)
 		pvfio_iopt_remove_domain(&hwpt->ioas->iopt, &hwpt->dom,
 					 keep_ranges);
-	iommu_detach_group(hwpt->dom.domain, group);
+	if (group)
+		iommu_detach_group(hwpt->dom.domain, group);
 	hwpt->num_devices--;
 out_unlock:
 	mutex_unlock(&hwpt->lock);
@@ -153,7 +217,12 @@ static void pvfio_hwpt_release(struct pvfio_hwpt *hwpt)
 	/* Devices hold their page table: none can be attached now. */
 	WARN_ON(hwpt->num_devices || hwpt->dom.added || hwpt->dom.kept);
 	mutex_destroy(&hwpt->lock);
-	iommu_domain_free(hwpt->dom.domain);
+	if (hwpt->dom.mock) {
+		pvfio_mock_domain_destroy(hwpt->dom.mock);
+		kfree(hwpt->dom.mock);
+	} else {
+		iommu_domain_free(hwpt->dom.domain);
+	}
 	pvfio_object_unhold(&hwpt->ioas->obj);
 }
 

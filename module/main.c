@@ -151,6 +151,8 @@ static void (*const pvfio_object_destroy_fns[PVFIO_OBJ_MAX])(struct pvfio_object
 	[PVFIO_OBJ_HWPT] = pvfio_hwpt_destroy,
 	[PVFIO_OBJ_DEVICE] = pvfio_device_destroy,
 	[PVFIO_OBJ_MOCK_DEVICE] = pvfio_mock_device_destroy,
+	[PVFIO_OBJ_IFD_DEVICE] = pvfio_ifd_idev_destroy,
+	[PVFIO_OBJ_IFD_SELFTEST] = pvfio_ifd_stdev_destroy,
 };
 
 /* @obj is unpublished and nobody can use it any more. */
@@ -256,7 +258,7 @@ void pvfio_object_unhold_remove(struct pvfio_ctx *ctx,
 		pvfio_object_retire(ctx, obj);
 }
 
-static int pvfio_destroy(struct pvfio_ucmd *ucmd)
+int pvfio_destroy(struct pvfio_ucmd *ucmd)
 {
 	struct pvfio_destroy *cmd = ucmd->cmd;
 
@@ -281,7 +283,15 @@ int pvfio_ucmd_respond(struct pvfio_ucmd *ucmd, size_t cmd_len)
 	return 0;
 }
 
-static int pvfio_fops_open(struct inode *inode, struct file *filp)
+/**
+ * pvfio_ctx_open() - create the context of a new open of either node
+ * @inode: the node's inode
+ * @filp: the new file
+ * @ifd: the open is of /dev/pvfio-iommufd (iommufd's ABI)
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int pvfio_ctx_open(struct inode *inode, struct file *filp, bool ifd)
 {
 	struct pvfio_ctx *ctx;
 
@@ -292,11 +302,17 @@ static int pvfio_fops_open(struct inode *inode, struct file *filp)
 	mutex_init(&ctx->accesses_lock);
 	INIT_LIST_HEAD(&ctx->accesses);
 	ctx->account_mode = PVFIO_ACCOUNT_USER;
+	ctx->ifd = ifd;
 	ctx->file = filp;
 	filp->private_data = ctx;
 	atomic64_inc(&pvfio_nr_contexts);
 	pvfio_debugfs_ctx_add(ctx);
 	return nonseekable_open(inode, filp);
+}
+
+static int pvfio_fops_open(struct inode *inode, struct file *filp)
+{
+	return pvfio_ctx_open(inode, filp, false);
 }
 
 /*
@@ -330,7 +346,14 @@ static void pvfio_ctx_destroy_accesses(struct pvfio_ctx *ctx)
 	}
 }
 
-static int pvfio_fops_release(struct inode *inode, struct file *filp)
+/**
+ * pvfio_ctx_release() - destroy a closing file's context and its objects
+ * @inode: the node's inode
+ * @filp: the file
+ *
+ * Return: 0.
+ */
+int pvfio_ctx_release(struct inode *inode, struct file *filp)
 {
 	struct pvfio_ctx *ctx = filp->private_data;
 	struct pvfio_object *obj;
@@ -373,9 +396,6 @@ static int pvfio_fops_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-/* The largest size a command struct may claim, whatever its tail holds. */
-#define PVFIO_CMD_SIZE_MAX 4096
-
 union pvfio_ucmd_buffer {
 	struct pvfio_destroy destroy;
 	struct pvfio_ioas_alloc ioas_alloc;
@@ -398,24 +418,6 @@ union pvfio_ucmd_buffer {
 	struct pvfio_access_ioas access_ioas;
 	struct pvfio_access_detach access_detach;
 	struct pvfio_test_cmd test;
-};
-
-/**
- * struct pvfio_ioctl_op - how the dispatcher handles one command
- * @size: the kernel's size of the command struct
- * @min_size: offsetofend() of its last mandatory field
- * @ioctl_num: the full ioctl number
- * @test_only: exists only with enable_test_ops=1
- * @on_access: a command of access fds, not of /dev/pvfio
- * @execute: the handler
- */
-struct pvfio_ioctl_op {
-	unsigned int size;
-	unsigned int min_size;
-	unsigned int ioctl_num;
-	bool test_only;
-	bool on_access;
-	int (*execute)(struct pvfio_ucmd *ucmd);
 };
 
 #define __PVFIO_IOCTL(_ioctl, _fn, _struct, _last, _test, _access)	\
@@ -509,7 +511,6 @@ long pvfio_ioctl_dispatch(struct pvfio_ctx *ctx, struct pvfio_uaccess *uaccess,
 		.cmd = &buf,
 	};
 	unsigned int nr = _IOC_NR(cmd);
-	int ret;
 
 	if (_IOC_TYPE(cmd) != PVFIO_TYPE || nr < PVFIO_CMD_BASE ||
 	    nr - PVFIO_CMD_BASE >= ARRAY_SIZE(pvfio_ioctl_ops))
@@ -520,23 +521,40 @@ long pvfio_ioctl_dispatch(struct pvfio_ctx *ctx, struct pvfio_uaccess *uaccess,
 		return -ENOTTY;
 	if (op->test_only && !pvfio_enable_test_ops)
 		return -ENOTTY;
+	return pvfio_ucmd_run(&ucmd, op);
+}
 
-	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
+/**
+ * pvfio_ucmd_run() - read a command struct under the size rules and run it
+ * @ucmd: the command, @ucmd->cmd a buffer of at least @op->size bytes
+ * @op: how to run it
+ *
+ * The size rules both front ends share (iommufd's): a struct shorter than
+ * its last mandatory field -EINVAL, a longer one with a non-zero tail, or
+ * claiming more than PVFIO_CMD_SIZE_MAX, -E2BIG.
+ *
+ * Return: the command's result.
+ */
+long pvfio_ucmd_run(struct pvfio_ucmd *ucmd, const struct pvfio_ioctl_op *op)
+{
+	int ret;
+
+	ret = get_user(ucmd->user_size, (u32 __user *)ucmd->ubuffer);
 	if (ret)
 		return ret;
-	if (ucmd.user_size < op->min_size)
+	if (ucmd->user_size < op->min_size)
 		return -EINVAL;
 	/*
 	 * No struct will ever be that large; checking a tail of up to 4 GiB
 	 * for zeroes would hold the CPU for seconds (clone3's rule).
 	 */
-	if (ucmd.user_size > PVFIO_CMD_SIZE_MAX)
+	if (ucmd->user_size > PVFIO_CMD_SIZE_MAX)
 		return -E2BIG;
-	ret = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
-				    ucmd.user_size);
+	ret = copy_struct_from_user(ucmd->cmd, op->size, ucmd->ubuffer,
+				    ucmd->user_size);
 	if (ret)
 		return ret;
-	return op->execute(&ucmd);
+	return op->execute(ucmd);
 }
 
 static long pvfio_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -548,7 +566,7 @@ static long pvfio_fops_ioctl(struct file *filp, unsigned int cmd,
 static const struct file_operations pvfio_fops = {
 	.owner = THIS_MODULE,
 	.open = pvfio_fops_open,
-	.release = pvfio_fops_release,
+	.release = pvfio_ctx_release,
 	.unlocked_ioctl = pvfio_fops_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
@@ -564,7 +582,7 @@ static const struct file_operations pvfio_fops = {
  */
 struct pvfio_ctx *pvfio_ctx_get_from_file(struct file *file)
 {
-	if (file->f_op != &pvfio_fops)
+	if (file->f_op != &pvfio_fops && !pvfio_ifd_file(file))
 		return ERR_PTR(-EBADF);
 	get_file(file);
 	return file->private_data;
@@ -609,10 +627,15 @@ static int __init pvfio_init(void)
 	ret = misc_register(&pvfio_misc_dev);
 	if (ret)
 		goto err_unregister_pci;
+	ret = pvfio_ifd_register(dev_mode);
+	if (ret)
+		goto err_deregister_misc;
 	if (pvfio_enable_test_ops)
 		pr_warn("test operations enabled: this host is for testing only\n");
 	return 0;
 
+err_deregister_misc:
+	misc_deregister(&pvfio_misc_dev);
 err_unregister_pci:
 	pvfio_pci_driver_unregister();
 err_debugfs:
@@ -622,6 +645,7 @@ err_debugfs:
 
 static void __exit pvfio_exit(void)
 {
+	pvfio_ifd_unregister();
 	misc_deregister(&pvfio_misc_dev);
 	pvfio_pci_driver_unregister();
 	pvfio_debugfs_exit();

@@ -61,6 +61,7 @@
 
 struct dentry;
 struct file;
+struct inode;
 struct pvfio_ctx;
 struct pvfio_uaccess;
 struct seq_file;
@@ -72,6 +73,8 @@ enum pvfio_object_type {
 	PVFIO_OBJ_HWPT,
 	PVFIO_OBJ_DEVICE,
 	PVFIO_OBJ_MOCK_DEVICE,
+	PVFIO_OBJ_IFD_DEVICE,
+	PVFIO_OBJ_IFD_SELFTEST,
 	PVFIO_OBJ_MAX,
 };
 
@@ -115,6 +118,7 @@ struct pvfio_object {
  * @accesses: the context's accesses (struct pvfio_access.ctx_item); they are
  *            not in @objects: their creator owns them
  * @debugfs: its directory under /sys/kernel/debug/pvfio (debugfs.c)
+ * @ifd: an open of /dev/pvfio-iommufd, speaking iommufd's ABI (ifd.c)
  */
 struct pvfio_ctx {
 	struct file *file;
@@ -124,6 +128,7 @@ struct pvfio_ctx {
 	struct mutex accesses_lock;	/* protects @accesses */
 	struct list_head accesses;
 	struct dentry *debugfs;
+	bool ifd;
 };
 
 /**
@@ -143,7 +148,42 @@ struct pvfio_ucmd {
 	void *cmd;
 };
 
+/**
+ * struct pvfio_ioctl_op - how a dispatcher handles one command
+ * @size: the kernel's size of the command struct
+ * @min_size: offsetofend() of its last mandatory field
+ * @ioctl_num: the full ioctl number
+ * @test_only: exists only with enable_test_ops=1
+ * @on_access: a command of access fds, not of /dev/pvfio
+ * @execute: the handler
+ */
+struct pvfio_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	unsigned int ioctl_num;
+	bool test_only;
+	bool on_access;
+	int (*execute)(struct pvfio_ucmd *ucmd);
+};
+
+/* The largest size a command struct may claim, whatever its tail holds. */
+#define PVFIO_CMD_SIZE_MAX 4096
+
 int pvfio_ucmd_respond(struct pvfio_ucmd *ucmd, size_t cmd_len);
+long pvfio_ucmd_run(struct pvfio_ucmd *ucmd, const struct pvfio_ioctl_op *op);
+int pvfio_ctx_open(struct inode *inode, struct file *filp, bool ifd);
+int pvfio_ctx_release(struct inode *inode, struct file *filp);
+int pvfio_destroy(struct pvfio_ucmd *ucmd);
+
+/* The iommufd front end, ifd.c and ifd_test.c */
+int pvfio_ifd_register(umode_t mode);
+void pvfio_ifd_unregister(void);
+bool pvfio_ifd_file(struct file *file);
+int pvfio_ifd_hwpt_alloc(struct pvfio_ucmd *ucmd);
+int pvfio_ifd_get_hw_info(struct pvfio_ucmd *ucmd);
+int pvfio_ifd_test(struct pvfio_ucmd *ucmd);
+void pvfio_ifd_idev_destroy(struct pvfio_object *obj);
+void pvfio_ifd_stdev_destroy(struct pvfio_object *obj);
 long pvfio_ioctl_dispatch(struct pvfio_ctx *ctx, struct pvfio_uaccess *uaccess,
 			  unsigned int cmd, unsigned long arg);
 
@@ -294,7 +334,28 @@ int pvfio_pages_rw(struct pvfio_pages *pages, unsigned long offset,
 		   char *data, size_t length, bool write);
 void pvfio_set_temp_memory_limit(unsigned int limit);
 
-struct pvfio_mock_domain;
+/**
+ * struct pvfio_mock_domain - a page table kept in memory (test operations)
+ * @pfns: IOVA >> @shift -> xa_mk_value(physical address >> @shift << 2 |
+ *        prot)
+ * @map_calls: map calls received (MAPs fill domains in parallel)
+ * @shift: log2 of its smallest IO page: PAGE_SHIFT for /dev/pvfio's mock,
+ *         11 (2 KiB) for the iommufd front end's default mock, as 7.2's
+ * @aperture_start: first IOVA it translates
+ * @aperture_last: last IOVA it translates
+ */
+struct pvfio_mock_domain {
+	struct xarray pfns;
+	atomic64_t map_calls;
+	unsigned int shift;
+	unsigned long aperture_start;
+	unsigned long aperture_last;
+};
+
+void pvfio_mock_domain_init(struct pvfio_mock_domain *mock,
+			    unsigned int shift, unsigned long aperture_start,
+			    unsigned long aperture_last);
+void pvfio_mock_domain_destroy(struct pvfio_mock_domain *mock);
 
 /**
  * struct pvfio_domain - a page table an IOAS keeps filled
@@ -405,6 +466,7 @@ int pvfio_iopt_fill_ranges(struct pvfio_iopt *iopt,
 int pvfio_iopt_map_pages(struct pvfio_iopt *iopt, struct pvfio_pages *pages,
 			 unsigned long offset, unsigned long length,
 			 unsigned long *iova, int prot, bool fixed);
+unsigned long pvfio_domain_min_pgsize(struct pvfio_domain *dom);
 int pvfio_domain_map(struct pvfio_domain *dom, unsigned long iova,
 		     phys_addr_t paddr, size_t size, int prot);
 void pvfio_domain_unmap_sync(struct pvfio_domain *dom, unsigned long iova,
@@ -593,6 +655,12 @@ struct pvfio_hwpt *pvfio_device_hwpt_alloc(struct pvfio_device *idev,
 struct pvfio_hwpt *pvfio_hwpt_alloc(struct pvfio_ctx *ctx,
 				    struct pvfio_ioas *ioas,
 				    struct device *dev, bool auto_domain);
+struct pvfio_hwpt *pvfio_hwpt_alloc_mock(struct pvfio_ctx *ctx,
+					 struct pvfio_ioas *ioas,
+					 unsigned int shift,
+					 unsigned long aperture_start,
+					 unsigned long aperture_last,
+					 bool auto_domain);
 void pvfio_hwpt_abort(struct pvfio_ctx *ctx, struct pvfio_hwpt *hwpt);
 void pvfio_hwpt_destroy(struct pvfio_object *obj);
 int pvfio_hwpt_alloc_ioctl(struct pvfio_ucmd *ucmd);
