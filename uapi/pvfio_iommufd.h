@@ -614,10 +614,10 @@ enum pvfio_ifd_hw_info_flags {
  * @__reserved: must be 0
  * @out_capabilities: output: enum pvfio_ifd_hw_capabilities
  *
- * Describe the IOMMU behind a device.  pvfio passes no driver registers
- * through: for a real IOMMU it reports PVFIO_IFD_HW_INFO_TYPE_NONE with
- * @data_len 0; a mock device of the test interface reports
- * PVFIO_IFD_HW_INFO_TYPE_SELFTEST with a struct pvfio_ifd_test_hw_info.
+ * Describe the IOMMU behind a device.  The only devices on this node are
+ * the mock devices of the test interface, which report
+ * PVFIO_IFD_HW_INFO_TYPE_SELFTEST with a struct pvfio_ifd_test_hw_info;
+ * pvfio passes no driver registers of a real IOMMU through.
  *
  * Minimum size: up to @__reserved; @out_capabilities is written only when
  * @size covers it.
@@ -1066,8 +1066,8 @@ struct pvfio_ifd_hw_queue_alloc {
  * Operations for what pvfio does not implement fail with EOPNOTSUPP after
  * the size checks: PVFIO_IFD_TEST_OP_MD_CHECK_IOTLB (nesting),
  * PVFIO_IFD_TEST_OP_TRIGGER_IOPF (fault queues),
- * PVFIO_IFD_TEST_OP_DEV_CHECK_CACHE and PVFIO_IFD_TEST_OP_TRIGGER_VEVENT
- * (vIOMMU), PVFIO_IFD_TEST_OP_PASID_* (PASID),
+ * PVFIO_IFD_TEST_OP_TRIGGER_VEVENT (vIOMMU), PVFIO_IFD_TEST_OP_PASID_*
+ * (PASID),
  * PVFIO_IFD_TEST_OP_DMABUF_* (dma-buf), and, not yet (pvfio issue 10),
  * PVFIO_IFD_TEST_OP_DIRTY.
  */
@@ -1102,9 +1102,10 @@ struct pvfio_ifd_hw_queue_alloc {
  * @PVFIO_IFD_TEST_OP_MD_CHECK_IOTLB: check a nested mock domain's IOTLB
  *                                    (EOPNOTSUPP)
  * @PVFIO_IFD_TEST_OP_TRIGGER_IOPF: inject an I/O page fault (EOPNOTSUPP)
- * @PVFIO_IFD_TEST_OP_DEV_CHECK_CACHE: check a mock device's cache entry,
- *                                     which only a vIOMMU invalidates
- *                                     (EOPNOTSUPP)
+ * @PVFIO_IFD_TEST_OP_DEV_CHECK_CACHE: check a mock device's cache entry;
+ *                                     only a vIOMMU would change one, so in
+ *                                     pvfio every entry keeps
+ *                                     PVFIO_IFD_TEST_DEV_CACHE_DEFAULT
  * @PVFIO_IFD_TEST_OP_TRIGGER_VEVENT: inject a vIOMMU event (EOPNOTSUPP)
  * @PVFIO_IFD_TEST_OP_PASID_ATTACH: attach a PASID (EOPNOTSUPP)
  * @PVFIO_IFD_TEST_OP_PASID_REPLACE: replace a PASID's page table
