@@ -90,6 +90,52 @@ build_tests() {
 	fi
 }
 for a in "${ARCHES[@]}"; do host_test host "tests-$a" build_tests "$a"; done
+
+# The upstream iommufd selftest (fetch-selftest.sh: sid's linux-source-7.2,
+# built for each architecture of the cells; cached).  PVFIO_NO_FETCH=1 skips
+# the fetch only if the binaries are already there.
+SELFTEST_DIR=$PVFIO_CACHE/k/7.2-src
+SELFTEST_BINS=(iommufd iommufd_fail_nth)
+SKIP_LIST=$TOP/tests/upstream-selftest.skip
+selftest_bin() { if [[ $1 == x86_64 ]]; then echo "$SELFTEST_DIR/selftest-bin"; else echo "$SELFTEST_DIR/selftest-bin-$1"; fi; }
+build_selftest() {
+	local a t have=1
+	for a in "${ARCHES[@]}"; do
+		for t in "${SELFTEST_BINS[@]}"; do [[ -x $(selftest_bin "$a")/$t ]] || have=; done
+	done
+	if [[ -n ${PVFIO_NO_FETCH:-} && -n $have ]]; then
+		echo "PVFIO_NO_FETCH=1: reusing the binaries in $SELFTEST_DIR"
+	else
+		# It builds from the 7.2 kernel's source package, in its sid chroot.
+		[[ -f $(kdir_of 7.2)/env ]] || bash "$PVFIO_VM_DIR/fetch.sh" 7.2
+		bash "$PVFIO_VM_DIR/fetch-selftest.sh" "${ARCHES[@]}"
+	fi
+	for a in "${ARCHES[@]}"; do
+		for t in "${SELFTEST_BINS[@]}"; do
+			[[ -x $(selftest_bin "$a")/$t ]] || { echo "no $(selftest_bin "$a")/$t"; return 1; }
+			file -L "$(selftest_bin "$a")/$t"
+		done
+	done
+}
+# Every line of the skip list is "PATTERN reason..." and its pattern names
+# at least one case of the selftest (a typo would silently skip nothing).
+check_skip_list() {
+	local cases=$SELFTEST_DIR/selftest-bin/cases.txt
+	[[ -f $cases ]] || { echo "no $cases"; return 1; }
+	awk -v cases="$cases" '
+		function glob2re(g,   r) { r = g; gsub(/\./, "[.]", r); gsub(/\*/, ".*", r); gsub(/\?/, ".", r); return "^" r "$" }
+		BEGIN { while ((getline l < cases) > 0) if (l ~ /: case /) { sub(/.*: case /, "", l); c[l] = 1 } }
+		{ sub(/\r$/, "") }
+		/^[ \t]*(#|$)/ { next }
+		NF < 2 { print FILENAME ":" FNR ": no reason: " $0; bad = 1; next }
+		{ re = glob2re($1); n = 0; for (k in c) if (k ~ re) n++
+		  if (!n) { print FILENAME ":" FNR ": matches no case: " $1; bad = 1 }
+		  else printf "%-40s %3d cases\n", $1, n }
+		END { exit bad }' "$SKIP_LIST"
+}
+if command -v file >/dev/null; then :; else ensure_host_pkgs file; fi
+host_test host upstream-selftest-build build_selftest
+host_test host upstream-selftest-skip-list check_skip_list
 R_TIME[host]=$((SECONDS - t0))
 
 # ------------------------------------------------------------- the guests
@@ -145,6 +191,95 @@ parse_cell() {
 	fi
 }
 
+# parse_upstream ROW LOG CELL: the upstream selftest's blocks in a cell's
+# console log (PVFIO-UPSTREAM-BEGIN <binary> ... PVFIO-UPSTREAM-END <binary>
+# rc=N, from guest-run.sh) into the row ROW.  A case listed in
+# tests/upstream-selftest.skip counts as skipped whatever its result (the
+# kernel must still stay clean: the cell's row reads the whole console log);
+# a case the selftest SKIPs counts as skipped; any other case that does not
+# pass is a failure, named in the notes (the first few) and in
+# $OUT/<cell>.upstream-failures.  A listed case that passes counts as passed,
+# and the log suggests taking it off the list.
+parse_upstream() {
+	local row=$1 logf=$2 cell=$3 expect=iommufd out line kind rest p f s fails=() notes=""
+	[[ $(cell_kernel "$cell") != *dbg ]] || expect="iommufd iommufd_fail_nth"
+	out=$(awk -v skipf="$SKIP_LIST" -v expect="$expect" '
+		function glob2re(g,   r) { r = g; gsub(/\./, "[.]", r); gsub(/\*/, ".*", r); gsub(/\?/, ".", r); return "^" r "$" }
+		function listed(name,   i) { for (i = 1; i <= np; i++) if (name ~ pre[i]) return i; return 0 }
+		BEGIN {
+			while ((getline l < skipf) > 0) {
+				sub(/\r$/, "", l)
+				if (l ~ /^[ \t]*(#|$)/) continue
+				split(l, w, /[ \t]+/); np++; pat[np] = w[1]; pre[np] = glob2re(w[1])
+				why[np] = l; sub(/^[^ \t]+[ \t]+/, "", why[np])
+			}
+		}
+		{ sub(/\r$/, "") }
+		/^PVFIO-UPSTREAM-BEGIN / { bin = $2; began[bin] = 1; ran[bin] = 0; next }
+		/^PVFIO-UPSTREAM-END / { split($3, a, "="); rc[bin] = a[2]; ended[bin] = 1; bin = ""; next }
+		/^PVFIO-UPSTREAM-PINS / { split($2, a, "="); split($3, r, "="); if (a[2] != r[2]) print "NOTE leaked-pins(" a[2] "/" r[2] ")"; next }
+		/^PVFIO-UPSTREAM-RMMOD / { if (!rmmod++) print "NOTE rmmod-failed"; next }
+		bin == "" { next }
+		/^PVFIO-UPSTREAM-NOTE / { sub(/^PVFIO-UPSTREAM-NOTE /, ""); print "INFO " bin ": " $0; next }
+		/^PVFIO-UPSTREAM-FIXTURE / { sub(/seconds=/, "", $3); print "TIME " bin ": fixture " $2 " took " $3 " s"; next }
+		/^PVFIO-UPSTREAM-SECONDS / { print "SECONDS " bin " " $2; next }
+		/^1\.\.[0-9]+/ { p = $0; sub(/^1\.\./, "", p); sub(/[^0-9].*/, "", p); plan[bin] = p + 0; next }
+		/^Bail out!/ { print "NOTE " bin ":bail-out"; next }
+		/^(not )?ok [0-9]+ / {
+			ran[bin]++
+			isnot = ($1 == "not"); name = isnot ? $4 : $3
+			dir = $0; if (!sub(/^[^#]*# /, "", dir)) dir = ""
+			i = listed(name)
+			if (!isnot && dir ~ /^SKIP/) {
+				skip++
+				if (i) print "INFO " bin ": skipped (listed: " pat[i] "): " name
+				else print "INFO " bin ": the selftest skipped " name ": " substr(dir, 6)
+			} else if (!isnot && dir !~ /^XPASS/) {
+				pass++
+				if (i) print "INFO " bin ": " name " passed but tests/upstream-selftest.skip lists it (" pat[i] "): consider removing it from the list"
+			} else if (i) {
+				skip++; nlisted[pat[i]]++
+			} else {
+				fail++; print "FAIL " name
+			}
+			next
+		}
+		END {
+			for (i = 1; i <= np; i++) if (nlisted[pat[i]]) print "INFO listed and not passing, counted as skipped: " nlisted[pat[i]] " x " pat[i] " (" why[i] ")"
+			n = split(expect, e, " ")
+			for (k = 1; k <= n; k++) {
+				b = e[k]
+				if (!began[b]) { print "NOTE " b ":no-output"; continue }
+				if (!ended[b]) print "NOTE " b ":no-end-marker"
+				if (!(b in plan)) print "NOTE " b ":no-plan"
+				else if (ran[b] < plan[b]) print "NOTE " b ":incomplete(" ran[b] "/" plan[b] ")"
+				if (rc[b] == 143 || rc[b] == 137) print "NOTE " b ":timeout(rc=" rc[b] ")"
+				else if (ended[b] && rc[b] != 0 && rc[b] != 1) print "NOTE " b ":rc=" rc[b]
+			}
+			printf "COUNT %d %d %d\n", pass, fail, skip
+		}' "$logf") || out="NOTE parse-error"
+	while IFS= read -r line; do
+		kind=${line%% *} rest=${line#* }
+		case $kind in
+			COUNT) read -r p f s <<<"$rest"; R_PASS[$row]=$p R_FAIL[$row]=$f R_SKIP[$row]=$s ;;
+			FAIL) fails+=("$rest") ;;
+			NOTE) notes+=" $rest" ;;
+			INFO|TIME) log "$row: $rest" ;;
+			SECONDS) log "$row: ${rest% *}: ${rest##* } s in all" ;;
+		esac
+	done <<<"$out"
+	R_TIME[$row]=$(awk '/^SECONDS /{t += $3} END {print t + 0}' <<<"$out")
+	rm -f "$OUT/$cell.upstream-failures"
+	if ((${#fails[@]})); then
+		printf '%s\n' "${fails[@]}" >"$OUT/$cell.upstream-failures"
+		R_NOTE[$row]="${#fails[@]} failing: ${fails[*]:0:4}$( ((${#fails[@]} <= 4)) || echo " ...") (all in ${OUT#"$TOP"/}/$cell.upstream-failures)"
+	fi
+	if [[ -n ${notes// /} ]]; then
+		R_FAIL[$row]=$((R_FAIL[$row] + 1))
+		R_NOTE[$row]="${notes# }${R_NOTE[$row]:+; ${R_NOTE[$row]}}"
+	fi
+}
+
 declare -A INITRD
 for c in "${CELLS[@]}"; do
 	row_init "$c"
@@ -163,6 +298,11 @@ for c in "${CELLS[@]}"; do
 		cp "$TOP/tests/build/$tarch/"test_* "$TOP/tests/build/$tarch/bench" \
 			"$TOP/tests/build/$tarch/warn_consumer" "$payload/"
 		install -m 0755 "$PVFIO_VM_DIR/guest-run.sh" "$payload/guest-run"
+		# The upstream iommufd selftest, run by guest-run after the suites.
+		if [[ -x $(selftest_bin "$ARCH")/iommufd ]]; then
+			mkdir -p "$payload/upstream"
+			cp "$(selftest_bin "$ARCH")"/iommufd* "$payload/upstream/"
+		fi
 		# The benchmark boot of 6.12 loads Debian's own VFIO type1.
 		bench_mods=""
 		[[ $k != 6.12 ]] || bench_mods="vfio_iommu_type1 vfio_pci"
@@ -191,6 +331,10 @@ for c in "${CELLS[@]}"; do
 	parse_cell "$c" "$logf" "$rc"
 	[[ -z $retried ]] || R_NOTE[$c]="${R_NOTE[$c]:+${R_NOTE[$c]}; }$retried"
 	log "$c: ${R_PASS[$c]} passed, ${R_FAIL[$c]} failed, ${R_SKIP[$c]} skipped, ${R_TIME[$c]}s ${R_NOTE[$c]}"
+	# The upstream selftest's own row (its seconds are part of the cell's).
+	row_init "$c/upstream"
+	parse_upstream "$c/upstream" "$logf" "$c"
+	log "$c/upstream: ${R_PASS[$c/upstream]} passed, ${R_FAIL[$c/upstream]} failed, ${R_SKIP[$c/upstream]} skipped, ${R_TIME[$c/upstream]}s ${R_NOTE[$c/upstream]}"
 done
 
 # The boot where a misbehaving in-kernel consumer must earn exactly one
@@ -239,16 +383,16 @@ fi
 
 # ---------------------------------------------------------------- summary
 tp=0; tf=0; ts=0
-printf '\n%-18s %7s %7s %8s %8s  %s\n' cell passed failed skipped seconds notes
-printf '%-18s %7s %7s %8s %8s  %s\n' ------------------ ------ ------ ------- ------- -----
+printf '\n%-25s %7s %7s %8s %8s  %s\n' cell passed failed skipped seconds notes
+printf '%-25s %7s %7s %8s %8s  %s\n' ------------------------- ------ ------ ------- ------- -----
 for r in "${ROWS[@]}"; do
 	note=${R_NOTE[$r]}
-	[[ $r != host ]] && note="${note:+$note; }log: ${OUT#"$TOP"/}/$r.log"
-	printf '%-18s %7d %7d %8d %8d  %s\n' "$r" "${R_PASS[$r]}" "${R_FAIL[$r]}" \
+	[[ $r != host ]] && note="${note:+$note; }log: ${OUT#"$TOP"/}/${r%/upstream}.log"
+	printf '%-25s %7d %7d %8d %8d  %s\n' "$r" "${R_PASS[$r]}" "${R_FAIL[$r]}" \
 		"${R_SKIP[$r]}" "${R_TIME[$r]}" "$note"
 	tp=$((tp + R_PASS[$r])); tf=$((tf + R_FAIL[$r])); ts=$((ts + R_SKIP[$r]))
 done
-printf '%-18s %7d %7d %8d %8d\n\n' total "$tp" "$tf" "$ts" $((SECONDS - start_all))
+printf '%-25s %7d %7d %8d %8d\n\n' total "$tp" "$tf" "$ts" $((SECONDS - start_all))
 # Benchmark figures (not tests), from the cells that ran it.
 for r in "${ROWS[@]}"; do
 	[[ -f $OUT/$r.log ]] || continue

@@ -1,19 +1,26 @@
 #!/bin/bash
-# fetch-selftest.sh: the upstream iommufd selftest, unmodified, from Debian
-# sid's linux-source-7.2 (groundwork: not part of `make check`).
+# fetch-selftest.sh [ARCH...]: the upstream iommufd selftest, unmodified, from
+# Debian sid's linux-source-7.2, built for each ARCH (x86_64, arm64; default
+# x86_64).  `make check` (check.sh) runs it for the architectures of its cells
+# and puts the binaries in every guest (tests/vm/selftest-notes.md).
 #
 #   1. downloads linux-source-<maj.min of the cached 7.2 kernel> inside the sid
 #      chroot (the same version as the cached 7.2 image when the chroot's
 #      index still has it) and extracts its tree into
 #        $PVFIO_CACHE/k/7.2-src/linux/
-#   2. runs `make headers` in that tree and builds, with the host's gcc and
-#      libcap-dev, tools/testing/selftests/iommu/iommufd.c and
-#      iommufd_fail_nth.c into
-#        $PVFIO_CACHE/k/7.2-src/selftest-bin/{iommufd,iommufd_fail_nth}
-#      (dynamically linked x86_64: mkinitramfs.sh copies libcap.so.2, libc and
-#      the loader into the guest from the host, like for the cmocka suites)
-#   3. lists the test cases of each binary (`-l` needs no /dev/iommu) and
-#      counts them per fixture into selftest-bin/cases.txt
+#   2. exports the tree's uapi headers per architecture (`make ARCH=...
+#      headers_install` into k/7.2-src/hdr-<arch>/) and builds
+#      tools/testing/selftests/iommu/iommufd.c and iommufd_fail_nth.c into
+#        $PVFIO_CACHE/k/7.2-src/selftest-bin/{iommufd,iommufd_fail_nth}        (x86_64)
+#        $PVFIO_CACHE/k/7.2-src/selftest-bin-arm64/{iommufd,iommufd_fail_nth}  (arm64)
+#      x86_64: the host's gcc and libcap-dev, dynamically linked (mkinitramfs.sh
+#      copies libcap.so.2, libc and the loader into the guest from the host,
+#      like for the cmocka suites).  arm64: aarch64-linux-gnu-gcc with
+#      bookworm's arm64 libcap-dev (downloaded through the private arm64 apt
+#      configuration of fetch.sh into k/7.2-src/libcap-arm64/), libcap linked
+#      statically (the arm64 sysroot has no libcap.so.2).
+#   3. lists the test cases of the x86_64 binaries (`-l` needs no /dev/iommu)
+#      and counts them per fixture into selftest-bin/cases.txt
 #
 # Every step is stamped with what it was made from (package version, gcc,
 # libcap, flags) and redone only when that changes: a second run only checks
@@ -118,45 +125,110 @@ fetch_tree() {
 }
 
 # ------------------------------------------------------------ 2. the build
-# Exported kernel headers in $TREE/usr/include.
+# bin_dir ARCH: where the binaries of ARCH go.
+bin_dir() { if [[ $1 == x86_64 ]]; then echo "$BIN"; else echo "$BIN-$1"; fi; }
+kernel_arch() { case $1 in x86_64) echo x86 ;; arm64) echo arm64 ;; *) die "unknown arch '$1' (x86_64, arm64)" ;; esac; }
+
+# Exported uapi headers of the tree for ARCH in $DIR/hdr-ARCH/include
+# (headers_install: the tree's own usr/include is left to whatever ran last).
 make_headers() {
-    local key; key=$(cat "$TREE/.pvfio-stamp")
-    if stamp_ok "$TREE/.pvfio-headers" "$key" && [[ -f $TREE/usr/include/linux/iommufd.h ]]; then
+    local arch=$1 key hdr=$DIR/hdr-$1
+    key="$(cat "$TREE/.pvfio-stamp") ARCH=$(kernel_arch "$arch")"
+    if stamp_ok "$hdr/.pvfio-stamp" "$key" && [[ -f $hdr/include/linux/iommufd.h ]]; then
         return 0
     fi
-    log "make headers in $TREE"
-    rm -f "$TREE/.pvfio-headers"
-    make -C "$TREE" -j2 -s headers >&2 || die "make headers failed in $TREE"
-    [[ -f $TREE/usr/include/linux/iommufd.h ]] || die "make headers gave no usr/include/linux/iommufd.h"
-    echo "$key" >"$TREE/.pvfio-headers"
+    log "make ARCH=$(kernel_arch "$arch") headers_install ($hdr)"
+    rm -rf "$hdr" "$hdr.tmp"
+    make -C "$TREE" -j2 -s ARCH="$(kernel_arch "$arch")" headers_install INSTALL_HDR_PATH="$hdr.tmp" >&2 \
+        || die "make headers_install failed in $TREE"
+    [[ -f $hdr.tmp/include/linux/iommufd.h ]] || die "headers_install gave no include/linux/iommufd.h"
+    echo "$key" >"$hdr.tmp/.pvfio-stamp"
+    mv "$hdr.tmp" "$hdr"
+}
+
+# bookworm's arm64 libcap-dev + libcap2 (headers, libcap.a), through fetch.sh's
+# private arm64 apt configuration (its lock held), extracted into $LIBCAP_ARM64.
+LIBCAP_ARM64=$DIR/libcap-arm64
+fetch_libcap_arm64_locked() {
+    local conf=$PVFIO_CACHE/apt-arm64/apt.conf pkgs=(libcap-dev libcap2) stamp
+    [[ -f $conf ]] || die "no $conf: run tests/vm/fetch.sh arm64-6.1 first"
+    stamp=$(APT_CONFIG=$conf apt-cache show --no-all-versions "${pkgs[@]}" 2>/dev/null \
+        | awk '/^Package: /{p=$2} /^Version: /{print p "=" $2}' | sort)
+    [[ $(wc -l <<<"$stamp") == 2 ]] || die "libcap-dev/libcap2 not found for arm64 in $conf's lists"
+    if stamp_ok "$LIBCAP_ARM64/.pvfio-stamp" "$stamp"; then return 0; fi
+    log "arm64: downloading ${pkgs[*]} (private arm64 apt configuration)"
+    local dl specs; dl=$(mktemp -d "$PVFIO_CACHE/dl.XXXXXX")
+    mapfile -t specs <<<"$stamp"
+    (cd "$dl" && APT_CONFIG=$conf apt-get download -q "${specs[@]}" >&2) \
+        || { rm -rf "$dl"; die "download of ${pkgs[*]} (arm64) failed"; }
+    rm -rf "$LIBCAP_ARM64.tmp"; mkdir -p "$LIBCAP_ARM64.tmp"
+    local d; for d in "$dl"/*.deb; do dpkg-deb -x "$d" "$LIBCAP_ARM64.tmp"; done
+    rm -rf "$dl"
+    echo "$stamp" >"$LIBCAP_ARM64.tmp/.pvfio-stamp"
+    rm -rf "$LIBCAP_ARM64"; mv "$LIBCAP_ARM64.tmp" "$LIBCAP_ARM64"
+}
+
+# The compiler command of ARCH (without the source and output), in CMD.
+compile_cmd() {
+    local arch=$1 hdr=$DIR/hdr-$1/include
+    case $arch in
+        x86_64) CMD=(gcc "${CFLAGS[@]}" -I"$hdr" -I"$TREE/tools/testing/selftests") ;;
+        arm64)  CMD=(aarch64-linux-gnu-gcc "${CFLAGS[@]}" -I"$hdr" -I"$TREE/tools/testing/selftests"
+                     -I"$LIBCAP_ARM64/usr/include") ;;
+    esac
+}
+link_libs() {
+    case $1 in
+        x86_64) LIBS=("${LDLIBS[@]}") ;;
+        # -lcap, statically: the guest's arm64 userspace has no libcap.so.2.
+        arm64)  LIBS=("$LIBCAP_ARM64/usr/lib/aarch64-linux-gnu/libcap.a") ;;
+    esac
 }
 
 build_key() {
-    printf '%s gcc=%s libcap-dev=%s cflags=%s ldlibs=%s\n' "$(cat "$TREE/.pvfio-stamp")" \
-        "$(gcc -dumpfullversion)" "$(dpkg-query -W -f='${Version}' libcap-dev)" "${CFLAGS[*]}" "${LDLIBS[*]}"
+    local arch=$1 cc libcap
+    if [[ $arch == x86_64 ]]; then
+        cc="gcc=$(gcc -dumpfullversion)"; libcap="libcap-dev=$(dpkg-query -W -f='${Version}' libcap-dev)"
+    else
+        cc="aarch64-linux-gnu-gcc=$(aarch64-linux-gnu-gcc -dumpfullversion)"
+        libcap=$(tr '\n' ' ' <"$LIBCAP_ARM64/.pvfio-stamp")
+    fi
+    compile_cmd "$arch"; link_libs "$arch"
+    printf '%s arch=%s %s %s cflags=%s ldlibs=%s\n' "$(cat "$TREE/.pvfio-stamp")" "$arch" \
+        "$cc" "$libcap" "${CFLAGS[*]}" "${LIBS[*]##*/}"
 }
 
 build_tests() {
-    local key; key=$(build_key)
+    local arch=$1 bin key machine
+    bin=$(bin_dir "$arch")
+    if [[ $arch == arm64 ]]; then
+        ensure_host_pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+        with_lock apt-arm64 fetch_libcap_arm64_locked
+        machine=AArch64
+    else
+        machine=X86-64
+    fi
+    make_headers "$arch"
+    key=$(build_key "$arch")
     local t ok=1
-    for t in "${TESTS[@]}"; do [[ -x $BIN/$t ]] || ok=; done
-    if [[ -n $ok ]] && stamp_ok "$BIN/.pvfio-stamp" "$key"; then
-        log "selftest binaries up to date in $BIN"
+    for t in "${TESTS[@]}"; do [[ -x $bin/$t ]] || ok=; done
+    if [[ -n $ok ]] && stamp_ok "$bin/.pvfio-stamp" "$key"; then
+        log "$arch: selftest binaries up to date in $bin"
         return 0
     fi
-    rm -rf "$BIN.tmp"; mkdir -p "$BIN.tmp"
-    local cmd
+    rm -rf "$bin.tmp"; mkdir -p "$bin.tmp"
+    local cmd CMD LIBS
+    compile_cmd "$arch"; link_libs "$arch"
     for t in "${TESTS[@]}"; do
-        cmd=(gcc "${CFLAGS[@]}" -I"$TREE/usr/include" -I"$TREE/tools/testing/selftests"
-             -o "$BIN.tmp/$t" "$TREE/$SELFTEST/$t.c" "${LDLIBS[@]}")
-        log "building $t"
-        echo "${cmd[*]}" >>"$BIN.tmp/build-commands.txt"
-        (cd "$TREE/$SELFTEST" && "${cmd[@]}") >>"$BIN.tmp/build.log" 2>&1 \
-            || { cat "$BIN.tmp/build.log" >&2; die "building $t failed"; }
-        readelf -h "$BIN.tmp/$t" | grep -q 'Machine:.*X86-64' || die "$t is not an x86_64 ELF file"
+        cmd=("${CMD[@]}" -o "$bin.tmp/$t" "$TREE/$SELFTEST/$t.c" "${LIBS[@]}")
+        log "$arch: building $t"
+        echo "${cmd[*]}" >>"$bin.tmp/build-commands.txt"
+        (cd "$TREE/$SELFTEST" && "${cmd[@]}") >>"$bin.tmp/build.log" 2>&1 \
+            || { cat "$bin.tmp/build.log" >&2; die "building $t for $arch failed"; }
+        readelf -h "$bin.tmp/$t" | grep -q "Machine:.*$machine" || die "$t is not an $machine ELF file"
     done
-    echo "$key" >"$BIN.tmp/.pvfio-stamp"
-    rm -rf "$BIN"; mv "$BIN.tmp" "$BIN"
+    echo "$key" >"$bin.tmp/.pvfio-stamp"
+    rm -rf "$bin"; mv "$bin.tmp" "$bin"
 }
 
 # ------------------------------------------------------------ 3. the cases
@@ -227,16 +299,23 @@ main_locked() {
     ensure_host_pkgs gcc make libc6-dev libcap-dev xz-utils
     local ver; ver=$(resolve_version)
     fetch_tree "$ver"
-    make_headers
-    build_tests
+    local arch
+    # The case list comes from running the x86_64 binaries on the host.
+    build_tests x86_64
+    for arch in "${ARCHES[@]}"; do [[ $arch == x86_64 ]] || build_tests "$arch"; done
     write_cases
-    log "binaries: $(for t in "${TESTS[@]}"; do printf '%s ' "$BIN/$t"; done)"
+    for arch in "${ARCHES[@]}"; do
+        log "$arch binaries: $(for t in "${TESTS[@]}"; do printf '%s ' "$(bin_dir "$arch")/$t"; done)"
+    done
     log "cases:    $BIN/cases.txt"
     grep -v -e ': case ' -e '^#' "$BIN/cases.txt"
-    log "shared libraries (mkinitramfs.sh copies them from the host): $(
+    log "x86_64 shared libraries (mkinitramfs.sh copies them from the host): $(
         readelf -d "$BIN/${TESTS[0]}" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
 }
 
+ARCHES=("$@")
+((${#ARCHES[@]})) || ARCHES=(x86_64)
+for a in "${ARCHES[@]}"; do kernel_arch "$a" >/dev/null; done
 start=$SECONDS
 with_lock kernel-7.2-src main_locked
 log "done in $((SECONDS - start)) s"

@@ -49,6 +49,87 @@ fi
 acq1=$(vmstat nr_foll_pin_acquired)
 rel1=$(vmstat nr_foll_pin_released)
 
+# The upstream iommufd selftest, unmodified (tests/vm/selftest-notes.md), on
+# pvfio's iommufd-compatible node, after pvfio's own suites: every cell runs
+# ./iommufd; the debug kernel (fault injection) also ./iommufd_fail_nth.
+# Not in the WARN and benchmark boots, nor with pvfio.upstream=0.  Kernel
+# command line: pvfio.upstream_timeout=S (per binary, default 600),
+# pvfio.upstream_hugepages=N (2 MiB hugetlb pages reserved, default 72).
+upstream_timeout=$(sed -n 's/.*pvfio\.upstream_timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
+upstream_timeout=${upstream_timeout:-600}
+upstream_tests=""
+if [ -x /pvfio/upstream/iommufd ] && [ "$suites" = "/pvfio/test_*" ] &&
+   ! grep -q 'pvfio\.upstream=0' /proc/cmdline; then
+	upstream_tests=iommufd
+	! grep -q 'pvfio\.debug_kernel=1' /proc/cmdline || upstream_tests="iommufd iommufd_fail_nth"
+fi
+
+# run_upstream NAME: runs /pvfio/upstream/NAME into /tmp/upstream/NAME.out,
+# each output line prefixed with the guest's uptime (read without a fork),
+# the exit code in NAME.rc; the selftest opens /dev/iommu, which must be
+# pvfio's node there.
+run_upstream() {
+	name=$1
+	if [ -e /tmp/upstream/bind ]; then
+		# The kernel's own iommufd owns /dev/iommu: pvfio's node is bound
+		# over it in a mount namespace of the selftest's own.
+		set -- unshare -m sh -c 'mount -o bind /dev/pvfio-iommufd /dev/iommu && exec "$@"' sh
+	else
+		set --
+	fi
+	{ "$@" timeout -s TERM -k 10 "$upstream_timeout" "./$name" 2>&1; echo "PVFIO-UPSTREAM-EXIT $?"; } |
+		while IFS= read -r line; do
+			read -r up _ </proc/uptime
+			echo "$up $line"
+		done >"/tmp/upstream/$name.out"
+	sed -n 's/^[^ ]* PVFIO-UPSTREAM-EXIT //p' "/tmp/upstream/$name.out" >"/tmp/upstream/$name.rc"
+}
+
+if [ -n "$upstream_tests" ]; then
+	mkdir -p /tmp/upstream
+	cd /pvfio/upstream || exit 1
+	echo "pvfio: running upstream $upstream_tests"
+	read -r up0 _ </proc/uptime
+	echo "$up0" >/tmp/upstream/start
+	uacq0=$(vmstat nr_foll_pin_acquired)
+	urel0=$(vmstat nr_foll_pin_released)
+	# Hugetlb pages for the MAP_HUGETLB variants (the largest,
+	# iommufd_dirty_tracking's 128M huge one, needs 64 of 2 MiB), taken
+	# from a compacted memory.
+	echo 1 >/proc/sys/vm/compact_memory 2>/dev/null
+	hp=$(sed -n 's/.*pvfio\.upstream_hugepages=\([0-9]*\).*/\1/p' /proc/cmdline)
+	echo "${hp:-72}" >/proc/sys/vm/nr_hugepages
+	cat /proc/sys/vm/nr_hugepages >/tmp/upstream/hugepages
+	insmod /pvfio/pvfio.ko enable_test_ops=1 >/tmp/upstream/insmod.out 2>&1
+	echo "$?" >/tmp/upstream/insmod.rc
+	[ -e /dev/pvfio-iommufd ] || echo "no /dev/pvfio-iommufd after insmod pvfio.ko enable_test_ops=1" >>/tmp/upstream/notes
+	if [ -e /dev/iommu ] && [ ! -L /dev/iommu ]; then
+		touch /tmp/upstream/bind
+		echo "/dev/iommu is the kernel's own: pvfio-iommufd bound over it in the selftest's mount namespace (unshare -m)" >>/tmp/upstream/notes
+	else
+		rm -f /dev/iommu
+		ln -s pvfio-iommufd /dev/iommu
+	fi
+	for t in $upstream_tests; do
+		if [ -e /tmp/upstream/bind ] && [ ! -e /dev/pvfio-iommufd ]; then
+			# Never let it test the kernel's own /dev/iommu instead.
+			echo "0 # not run: no /dev/pvfio-iommufd to bind over /dev/iommu" >"/tmp/upstream/$t.out"
+			echo 255 >"/tmp/upstream/$t.rc"
+			continue
+		fi
+		echo "pvfio: running upstream $t"
+		run_upstream "$t"
+	done
+	[ -e /tmp/upstream/bind ] || rm -f /dev/iommu
+	rmmod pvfio >>/tmp/upstream/rmmod.out 2>&1 || sleep 2
+	[ ! -e /sys/module/pvfio ] || rmmod pvfio >>/tmp/upstream/rmmod.out 2>&1
+	echo 0 >/proc/sys/vm/nr_hugepages
+	uacq1=$(vmstat nr_foll_pin_acquired)
+	urel1=$(vmstat nr_foll_pin_released)
+	echo "acquired=$((uacq1 - uacq0)) released=$((urel1 - urel0))" >/tmp/upstream/pins
+	cd /pvfio || exit 1
+fi
+
 # The debug kernel: whatever kmemleak finds after every suite ran and the
 # module was removed (two scans: kmemleak reports an object only once it
 # stayed unreferenced across a scan).
@@ -84,6 +165,40 @@ else
 	echo "PVFIO-MODULE unloaded"
 fi
 echo "PVFIO-RESULTS-END"
+# The upstream selftest's output, one block per binary: the TAP lines as the
+# harness printed them, then per fixture the seconds its cases took.
+[ -z "$upstream_tests" ] || start=$(cat /tmp/upstream/start)
+for t in $upstream_tests; do
+	echo "PVFIO-UPSTREAM-BEGIN $t"
+	echo "PVFIO-UPSTREAM-NOTE insmod rc=$(cat /tmp/upstream/insmod.rc) $(cat /tmp/upstream/insmod.out 2>/dev/null)"
+	echo "PVFIO-UPSTREAM-NOTE hugepages=$(cat /tmp/upstream/hugepages) timeout=${upstream_timeout}s"
+	[ ! -e /tmp/upstream/notes ] || sed 's/^/PVFIO-UPSTREAM-NOTE /' /tmp/upstream/notes
+	# Lines are "<uptime> <line>": the line is printed as it was; a case's
+	# time is from the previous result line (or the binary's start) to its own.
+	awk -v start="$start" '
+		BEGIN { prev = start }
+		{ t = $1; sub(/^[^ ]* /, "") }
+		/^PVFIO-UPSTREAM-EXIT / { end = t; next }
+		{ print }
+		/^(not )?ok [0-9]+ / {
+			split($0, w, " "); name = (w[1] == "not") ? w[4] : w[3]
+			split(name, f, "."); fx = f[1]
+			if (!(fx in secs)) order[++n] = fx
+			secs[fx] += t - prev; prev = t
+		}
+		END {
+			for (i = 1; i <= n; i++) printf "PVFIO-UPSTREAM-FIXTURE %s seconds=%.1f\n", order[i], secs[order[i]]
+			if (end == "") end = prev
+			printf "PVFIO-UPSTREAM-SECONDS %d\n", end - start
+		}' "/tmp/upstream/$t.out"
+	echo "PVFIO-UPSTREAM-END $t rc=$(cat "/tmp/upstream/$t.rc" 2>/dev/null)"
+	end=$(sed -n 's/^\([^ ]*\) PVFIO-UPSTREAM-EXIT .*/\1/p' "/tmp/upstream/$t.out")
+	start=${end:-$start}
+done
+if [ -n "$upstream_tests" ]; then
+	echo "PVFIO-UPSTREAM-PINS $(cat /tmp/upstream/pins)"
+	[ ! -s /tmp/upstream/rmmod.out ] || sed 's/^/PVFIO-UPSTREAM-RMMOD /' /tmp/upstream/rmmod.out
+fi
 echo "PVFIO-DMESG-BEGIN"
 dmesg
 echo "PVFIO-DMESG-END"
