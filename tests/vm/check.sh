@@ -198,7 +198,8 @@ parse_cell() {
 # kernel must still stay clean: the cell's row reads the whole console log);
 # a case the selftest SKIPs counts as skipped; any other case that does not
 # pass is a failure, named in the notes (the first few) and in
-# $OUT/<cell>.upstream-failures.  A listed case that passes counts as passed,
+# $OUT/<cell>.upstream-failures (one per line, with its first assertion
+# message after a tab).  A listed case that passes counts as passed,
 # and the log suggests taking it off the list.
 parse_upstream() {
 	local row=$1 logf=$2 cell=$3 expect=iommufd out line kind rest p f s fails=() notes=""
@@ -225,6 +226,9 @@ parse_upstream() {
 		/^PVFIO-UPSTREAM-SECONDS / { print "SECONDS " bin " " $2; next }
 		/^1\.\.[0-9]+/ { p = $0; sub(/^1\.\./, "", p); sub(/[^0-9].*/, "", p); plan[bin] = p + 0; next }
 		/^Bail out!/ { print "NOTE " bin ":bail-out"; next }
+		# The first assertion message of a case: "# <path>/iommufd.c:957:<test>:Expected ...".
+		/^#  RUN / { msg = ""; next }
+		msg == "" && /^# [^ ]*\.[ch]:[0-9]+:/ { msg = $0; sub(/^# [^ ]*\//, "", msg); sub(/^# /, "", msg); next }
 		/^(not )?ok [0-9]+ / {
 			ran[bin]++
 			isnot = ($1 == "not"); name = isnot ? $4 : $3
@@ -240,7 +244,7 @@ parse_upstream() {
 			} else if (i) {
 				skip++; nlisted[pat[i]]++
 			} else {
-				fail++; print "FAIL " name
+				fail++; print "FAIL " name (msg == "" ? "" : "\t" msg)
 			}
 			next
 		}
@@ -272,7 +276,8 @@ parse_upstream() {
 	rm -f "$OUT/$cell.upstream-failures"
 	if ((${#fails[@]})); then
 		printf '%s\n' "${fails[@]}" >"$OUT/$cell.upstream-failures"
-		R_NOTE[$row]="${#fails[@]} failing: ${fails[*]:0:4}$( ((${#fails[@]} <= 4)) || echo " ...") (all in ${OUT#"$TOP"/}/$cell.upstream-failures)"
+		local names=("${fails[@]%%$'\t'*}")
+		R_NOTE[$row]="${#fails[@]} failing: ${names[*]:0:4}$( ((${#fails[@]} <= 4)) || echo " ...") (all in ${OUT#"$TOP"/}/$cell.upstream-failures)"
 	fi
 	if [[ -n ${notes// /} ]]; then
 		R_FAIL[$row]=$((R_FAIL[$row] + 1))
