@@ -136,6 +136,14 @@ check_skip_list() {
 if command -v file >/dev/null; then :; else ensure_host_pkgs file; fi
 host_test host upstream-selftest-build build_selftest
 host_test host upstream-selftest-skip-list check_skip_list
+# The udev rule's matching logic (udev-check.sh: udevadm test in a private
+# mount namespace), where the host has udevadm and a misc device to stand in.
+if command -v udevadm >/dev/null && [[ -e /sys/class/misc/fuse ]]; then
+	host_test host udev-rule bash "$PVFIO_VM_DIR/udev-check.sh" "$TOP/udev/60-pvfio.rules"
+else
+	R_SKIP[host]=$((R_SKIP[host] + 1))
+	log "skip udev-rule (no udevadm or no /sys/class/misc/fuse on this host)"
+fi
 R_TIME[host]=$((SECONDS - t0))
 
 # ------------------------------------------------------------- the guests
