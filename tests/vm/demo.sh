@@ -19,13 +19,30 @@ mkdir -p "$OUT/payload"
 log "building pvfio for $k and the demo program"
 bash "$PVFIO_VM_DIR/build-module.sh" "$k" "$TOP" "$OUT/ko" >&2
 make -s -C "$TOP/tests" >&2
-cp "$OUT/ko/pvfio.ko" "$TOP/tests/build/x86_64-linux-gnu/demo" "$OUT/payload/"
+cp "$OUT/ko/pvfio.ko" "$TOP/tests/build/x86_64-linux-gnu/demo" \
+	"$TOP/tests/build/x86_64-linux-gnu/ifd_demo" "$OUT/payload/"
+# Part two: an iommufd-ABI program on the same stock kernel.  Its guest has
+# no udevd: the script makes the /dev/iommu link the udev rule
+# (udev/60-pvfio.rules) makes on a real system.
 cat >"$OUT/payload/guest-run" <<'GUEST'
 #!/bin/sh
 export PVFIO_KO=/pvfio/pvfio.ko
 echo PVFIO-DEMO-BEGIN
 /pvfio/demo
-echo "PVFIO-DEMO-END rc=$?"
+rc=$?
+if [ $rc = 0 ]; then
+	echo
+	echo "######## Part two: iommufd's ABI on a kernel without iommufd"
+	echo
+	echo "== uname -r: $(uname -r); /dev/iommu before pvfio: $(ls /dev/iommu 2>&1)"
+	echo "== insmod pvfio.ko enable_test_ops=1 (the test interface, as CONFIG_IOMMUFD_TEST)"
+	insmod /pvfio/pvfio.ko enable_test_ops=1 && ln -s pvfio-iommufd /dev/iommu &&
+		echo "   /dev/iommu -> $(readlink /dev/iommu)" && /pvfio/ifd_demo
+	rc=$?
+	rm -f /dev/iommu
+	rmmod pvfio || rc=1
+fi
+echo "PVFIO-DEMO-END rc=$rc"
 GUEST
 chmod +x "$OUT/payload/guest-run"
 bash "$PVFIO_VM_DIR/mkinitramfs.sh" "$k" "$OUT/payload" "$OUT/initrd.cpio.gz" >&2
