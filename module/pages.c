@@ -1227,8 +1227,8 @@ static bool pvfio_file_is_memory(struct file *file)
  * @ctx: the context
  *
  * Return: the pages with one reference, or an ERR_PTR: -EINVAL not a
- * memory file, -EACCES @writable on a file not open for writing, -EFAULT
- * past the end of the file, -ENOMEM, -EOVERFLOW.
+ * memory file or past its end (iommufd's errno), -EACCES @writable on a
+ * file not open for writing, -ENOMEM, -EOVERFLOW.
  */
 struct pvfio_pages *pvfio_pages_create_file(struct file *file, u64 start,
 					    unsigned long length,
@@ -1249,7 +1249,7 @@ struct pvfio_pages *pvfio_pages_create_file(struct file *file, u64 start,
 	if (ret)
 		return ERR_PTR(ret);
 	if (start + length > i_size_read(file_inode(file)))
-		return ERR_PTR(-EFAULT);
+		return ERR_PTR(-EINVAL);
 	pages = pvfio_pages_alloc(first, npages, writable, ctx);
 	if (!IS_ERR(pages))
 		pages->file = get_file(file);

@@ -249,8 +249,9 @@ struct pvfio_ioas_map {
  * Errors: as for MAP, plus EBADF @fd is not open; EINVAL @fd is not a
  * memfd, shmem or hugetlbfs file (iommufd's errno; the page cache of other
  * filesystems is never pinned long-term); EACCES WRITEABLE on a file not
- * open for writing; ENODEV the file cannot be mapped; EFAULT the range goes
- * past the end of the file.
+ * open for writing; ENODEV the file cannot be mapped; EINVAL the range goes
+ * past the end of the file (iommufd's errno; a file truncated later gives
+ * EFAULT when its pages are pinned).
  */
 struct pvfio_ioas_map_file {
 	__u32 size;
