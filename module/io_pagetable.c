@@ -225,9 +225,13 @@ static int __pvfio_iopt_reserve(struct pvfio_iopt *iopt, unsigned long start,
 
 	if (last < start)
 		return -EINVAL;
-	/* Nothing may be mapped where a reservation goes. */
-	if (interval_tree_iter_first(&iopt->area_itree, start, last))
-		return -EEXIST;
+	/*
+	 * Nothing may be mapped where a reservation goes, nor may it cut an
+	 * allowed range (iommufd's rules and errno).
+	 */
+	if (interval_tree_iter_first(&iopt->area_itree, start, last) ||
+	    interval_tree_iter_first(&iopt->allowed_itree, start, last))
+		return -EADDRINUSE;
 	res = pvfio_kzalloc(sizeof(*res), GFP_KERNEL_ACCOUNT);
 	if (!res)
 		return -ENOMEM;
@@ -245,8 +249,8 @@ static int __pvfio_iopt_reserve(struct pvfio_iopt *iopt, unsigned long start,
  * @last: last IOVA, inclusive
  * @owner: cookie identifying the reserver for pvfio_iopt_remove_reserved()
  *
- * Return: 0, -EINVAL for @last < @start, -EEXIST if something is mapped
- * there, or -ENOMEM.
+ * Return: 0, -EINVAL for @last < @start, -EADDRINUSE if something is
+ * mapped there or the range meets an allowed range, or -ENOMEM.
  */
 int pvfio_iopt_reserve(struct pvfio_iopt *iopt, unsigned long start,
 		       unsigned long last, void *owner)
@@ -870,7 +874,17 @@ int pvfio_iopt_set_allowed(struct pvfio_iopt *iopt,
 	}
 
 	down_write(&iopt->iova_rwsem);
-	swap(iopt->allowed_itree, allowed);
+	/* No allowed range may meet a reserved one (iommufd's rule). */
+	for (node = interval_tree_iter_first(&allowed, 0, ULONG_MAX); node;
+	     node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
+		if (interval_tree_iter_first(&iopt->reserved_itree,
+					     node->start, node->last)) {
+			ret = -EADDRINUSE;
+			break;
+		}
+	}
+	if (!ret)
+		swap(iopt->allowed_itree, allowed);
 	up_write(&iopt->iova_rwsem);
 out_free:
 	pvfio_iopt_free_itree(&allowed, 0);
@@ -883,8 +897,8 @@ out_free:
  * @resv_regions: list of struct iommu_resv_region
  * @owner: cookie for pvfio_iopt_remove_reserved()
  *
- * Return: 0, -EEXIST a mapping lies in a region (nothing reserved), or
- * -ENOMEM.
+ * Return: 0, -EADDRINUSE a mapping or an allowed range lies in a region
+ * (nothing reserved), or -ENOMEM.
  */
 int pvfio_iopt_reserve_regions(struct pvfio_iopt *iopt,
 			       struct list_head *resv_regions, void *owner)
@@ -919,7 +933,8 @@ int pvfio_iopt_reserve_regions(struct pvfio_iopt *iopt,
  * been attached to a device already.  Adding a domain that is already added
  * does nothing.
  *
- * Return: 0, -EEXIST a mapping lies where the domain cannot translate,
+ * Return: 0, -EADDRINUSE a mapping or an allowed range lies where the
+ * domain cannot translate,
  * -EINVAL the domain needs a larger alignment than existing mappings have,
  * -ENOMEM, or a mapping error.  On error nothing changed.
  */
@@ -992,10 +1007,10 @@ err_unreserve:
 }
 
 /*
- * The alignment mappings need: none (1) with no domain and no access, else
- * the smallest IO page of every domain (2 KiB for the iommufd front end's
- * mock, as in iommufd), the page size when huge pages are off (mapped a
- * page at a time), and what the attached accesses ask for.
+ * The alignment mappings need, as iommufd computes it: none (1) with no
+ * domain and no access, the page size with huge pages off (mapped a page at
+ * a time), the smallest IO page of every domain (2 KiB for the iommufd
+ * front end's mock) and what the attached accesses ask for.
  */
 static void pvfio_iopt_recalc_alignment(struct pvfio_iopt *iopt)
 {
@@ -1003,13 +1018,7 @@ static void pvfio_iopt_recalc_alignment(struct pvfio_iopt *iopt)
 	struct pvfio_domain *dom;
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
-	if (list_empty(&iopt->domains) && list_empty(&iopt->kept_domains) &&
-	    !iopt->access_alignment) {
-		iopt->iova_alignment = 1;
-		return;
-	}
-	if (!iopt->huge_pages &&
-	    (!list_empty(&iopt->domains) || !list_empty(&iopt->kept_domains)))
+	if (!iopt->huge_pages)
 		align = max(align, PAGE_SIZE);
 	list_for_each_entry(dom, &iopt->domains, item)
 		align = max(align, pvfio_domain_min_pgsize(dom));
@@ -1114,18 +1123,39 @@ void pvfio_iopt_release_domain_ranges(struct pvfio_iopt *iopt,
  * @iopt: the IOVA space
  * @on: whole runs (the default)
  *
- * Return: 0, or -EBUSY while domains are attached.
+ * Off, every mapping must be page aligned.  As in iommufd, huge pages
+ * cannot be turned off while domains hold mappings (they were mapped in
+ * runs), and turning them off fails if a mapping is not page aligned.
+ *
+ * Return: 0, -EINVAL domains hold mappings, -EADDRINUSE a mapping is not
+ * aligned to the page size (nothing changed).
  */
 int pvfio_iopt_set_huge_pages(struct pvfio_iopt *iopt, bool on)
 {
+	struct interval_tree_node *node;
 	int ret = 0;
 
+	down_write(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
-	if (!list_empty(&iopt->domains))
-		ret = -EBUSY;
-	else
-		iopt->huge_pages = on;
+	if (iopt->huge_pages == on)
+		goto out_unlock;
+	if (!on && !list_empty(&iopt->domains) &&
+	    !RB_EMPTY_ROOT(&iopt->area_itree.rb_root)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	for (node = interval_tree_iter_first(&iopt->area_itree, 0, ULONG_MAX);
+	     node && !on; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
+		if (area_misaligned(to_area(node), PAGE_SIZE)) {
+			ret = -EADDRINUSE;
+			goto out_unlock;
+		}
+	}
+	iopt->huge_pages = on;
+	pvfio_iopt_recalc_alignment(iopt);
+out_unlock:
 	up_write(&iopt->iova_rwsem);
+	up_write(&iopt->domains_rwsem);
 	return ret;
 }
 

@@ -394,7 +394,7 @@ static void test_replace(void **state)
 				    FIXED | PVFIO_IOAS_MAP_READABLE));
 	}
 	pt = ioas_c;
-	assert_errno(pvfio_device_attach(s->fd, s->dev, &pt), EEXIST);
+	assert_errno(pvfio_device_attach(s->fd, s->dev, &pt), EADDRINUSE);
 	dma_copy(IOVA_A, IOVA_OUT, 512);
 	assert_memory_equal(s->out, buf_b, 512);
 

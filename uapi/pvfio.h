@@ -331,7 +331,9 @@ struct pvfio_ioas_copy {
  * Fixed-IOVA mappings are not restricted.  The ranges must not overlap.
  *
  * Errors: EINVAL a range with last < start, overlapping ranges, or too many
- * ranges (more than 4096); EFAULT bad pointer; ENOENT no such IOAS.
+ * ranges (more than 4096); EADDRINUSE a range meets a reserved range (a
+ * device's reserved region or a page table's aperture), as in iommufd;
+ * EFAULT bad pointer; ENOENT no such IOAS.
  */
 struct pvfio_ioas_allow_iovas {
 	__u32 size;
@@ -384,8 +386,11 @@ enum pvfio_option_op {
  *
  * Errors: EOPNOTSUPP unknown option or op, non-zero @__reserved, or a
  * non-zero @object_id for a context option; ENOENT no such object of the
- * right type; EINVAL bad value; EBUSY the IOAS has page tables attached, or
- * the context has objects; EPERM missing privilege.
+ * right type; EINVAL bad value, or HUGE_PAGES off while page tables of the
+ * IOAS hold mappings (iommufd's rule); EADDRINUSE HUGE_PAGES off with a
+ * mapping not page aligned; EBUSY the context has objects (RLIMIT_MODE);
+ * EPERM missing privilege.  With HUGE_PAGES off every mapping must be page
+ * aligned, as in iommufd.
  */
 struct pvfio_option {
 	__u32 size;
@@ -546,9 +551,10 @@ struct pvfio_device_info {
  * Attaching to the page table the device already uses is a no-op.
  *
  * Errors: EOPNOTSUPP non-zero @__reserved; ENOENT no such device, IOAS or
- * page table; ENODEV the device was unbound; EEXIST a mapping lies in the
- * device's reserved regions or outside the aperture; EINVAL the page table
- * belongs to another IOMMU.
+ * page table; ENODEV the device was unbound; EADDRINUSE a mapping or an
+ * allowed range (ALLOW_IOVAS) lies in the device's reserved regions or
+ * outside the aperture (iommufd's errno); EINVAL the page table belongs to
+ * another IOMMU.
  */
 struct pvfio_device_attach {
 	__u32 size;
@@ -887,7 +893,8 @@ struct pvfio_test_check_refs {
  * @start: first IOVA
  * @length: bytes
  *
- * Reserve a range of the IOAS @id, as a device's reserved region would.
+ * Reserve a range of the IOAS @id, as a device's reserved region would:
+ * EADDRINUSE if a mapping or an allowed range meets it.
  */
 struct pvfio_test_add_reserved {
 	__aligned_u64 start;
