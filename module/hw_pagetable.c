@@ -46,6 +46,7 @@ struct pvfio_hwpt *pvfio_hwpt_alloc(struct pvfio_ctx *ctx,
 	hwpt = container_of(obj, struct pvfio_hwpt, obj);
 	hwpt->auto_domain = auto_domain;
 	hwpt->dom.owner = hwpt;
+	hwpt->dom.hwpt = hwpt;
 	mutex_init(&hwpt->lock);
 
 	hwpt->dom.domain = pvfio_paging_domain_alloc(dev);
@@ -108,6 +109,7 @@ struct pvfio_hwpt *pvfio_hwpt_alloc_mock(struct pvfio_ctx *ctx,
 	hwpt = container_of(obj, struct pvfio_hwpt, obj);
 	hwpt->auto_domain = auto_domain;
 	hwpt->dom.owner = hwpt;
+	hwpt->dom.hwpt = hwpt;
 	hwpt->dom.mock = mock;
 	mutex_init(&hwpt->lock);
 	if (!pvfio_object_hold(&ioas->obj)) {

@@ -68,8 +68,30 @@ static struct pvfio_ifd_idev *pvfio_ifd_get_idev(struct pvfio_ctx *ctx, u32 id)
 }
 
 /*
- * The page table @pt_id names for @idev, held long-term: a new automatic
- * one (published) for an IOAS, or the page table itself.
+ * An automatic mock page table already on @ioas, held long-term: as in
+ * iommufd, mock devices attached to one IOAS share it.
+ */
+static struct pvfio_hwpt *pvfio_ifd_find_auto(struct pvfio_ioas *ioas)
+{
+	struct pvfio_hwpt *found = NULL;
+	struct pvfio_domain *dom;
+
+	down_read(&ioas->iopt.iova_rwsem);
+	list_for_each_entry(dom, &ioas->iopt.domains, item) {
+		if (dom->hwpt && dom->hwpt->auto_domain && dom->mock &&
+		    dom->mock->shift == PVFIO_IFD_MOCK_SHIFT &&
+		    pvfio_object_hold(&dom->hwpt->obj)) {
+			found = dom->hwpt;
+			break;
+		}
+	}
+	up_read(&ioas->iopt.iova_rwsem);
+	return found;
+}
+
+/*
+ * The page table @pt_id names, held long-term: for an IOAS its automatic
+ * one (made and published if there is none), or the page table itself.
  */
 static struct pvfio_hwpt *pvfio_ifd_get_pt(struct pvfio_ctx *ctx, u32 pt_id)
 {
@@ -83,6 +105,9 @@ static struct pvfio_hwpt *pvfio_ifd_get_pt(struct pvfio_ctx *ctx, u32 pt_id)
 	switch (obj->type) {
 	case PVFIO_OBJ_IOAS:
 		ioas = container_of(obj, struct pvfio_ioas, obj);
+		hwpt = pvfio_ifd_find_auto(ioas);
+		if (hwpt)
+			break;
 		hwpt = pvfio_hwpt_alloc_mock(ctx, ioas, PVFIO_IFD_MOCK_SHIFT,
 					     PVFIO_IFD_MOCK_APERTURE_START,
 					     PVFIO_IFD_MOCK_APERTURE_LAST,
@@ -278,19 +303,16 @@ static int pvfio_ifd_test_mock_domain_replace(struct pvfio_ucmd *ucmd,
  * pvfio_ifd_hwpt_alloc() - IOMMU_HWPT_ALLOC: a paging mock page table
  * @ucmd: the command
  *
- * Only paging page tables for mock devices: nesting (a page table or a
- * vIOMMU as @pt_id) and the allocation flags (nest parent, dirty tracking,
- * fault queue, PASID) are not provided (-EOPNOTSUPP).  The selftest data
- * type chooses the mock's page-table type.
+ * Only paging page tables for mock devices.  NEST_PARENT is accepted (the
+ * page table is an ordinary paging one), but nesting itself (a page table
+ * or a vIOMMU as @pt_id) and the other flags (dirty tracking, fault queue,
+ * PASID) are not provided (-EOPNOTSUPP).  The selftest data type chooses
+ * the mock's page-table type.
  *
  * Return: 0 or an errno as iommufd gives it.
  */
 int pvfio_ifd_hwpt_alloc(struct pvfio_ucmd *ucmd)
 {
-	const u32 known = PVFIO_IFD_HWPT_ALLOC_NEST_PARENT |
-			  PVFIO_IFD_HWPT_ALLOC_DIRTY_TRACKING |
-			  PVFIO_IFD_HWPT_FAULT_ID_VALID |
-			  PVFIO_IFD_HWPT_ALLOC_PASID;
 	struct pvfio_ifd_hwpt_alloc *cmd = ucmd->cmd;
 	struct pvfio_ifd_hwpt_selftest cfg = {};
 	unsigned int shift = PVFIO_IFD_MOCK_SHIFT;
@@ -323,7 +345,7 @@ int pvfio_ifd_hwpt_alloc(struct pvfio_ucmd *ucmd)
 		ret = -EINVAL;
 		goto out_put_pt;
 	}
-	if (cmd->flags & ~known || cmd->flags) {
+	if (cmd->flags & ~PVFIO_IFD_HWPT_ALLOC_NEST_PARENT) {
 		ret = -EOPNOTSUPP;
 		goto out_put_pt;
 	}

@@ -363,6 +363,8 @@ void pvfio_mock_domain_destroy(struct pvfio_mock_domain *mock);
  * @domain: a real iommu_domain, or NULL for a mock
  * @mock: the mock domain (test operations), or NULL
  * @owner: cookie of the reserved ranges the domain added
+ * @hwpt: the page table object it belongs to; NULL for /dev/pvfio's mock
+ *        devices, whose domains are no objects
  * @added: on the IOAS's list and filled; under pvfio_iopt.iova_rwsem
  * @kept: removed, but its ranges and alignment kept in force (on
  *        pvfio_iopt.kept_domains); under pvfio_iopt.iova_rwsem
@@ -372,6 +374,7 @@ struct pvfio_domain {
 	struct iommu_domain *domain;
 	struct pvfio_mock_domain *mock;
 	void *owner;
+	struct pvfio_hwpt *hwpt;
 	bool added;
 	bool kept;
 };
