@@ -416,17 +416,36 @@ static bool pvfio_iopt_find_hole(struct pvfio_iopt *iopt, unsigned long start,
 static int pvfio_iopt_alloc_iova(struct pvfio_iopt *iopt, unsigned long length,
 				 unsigned long uptr, unsigned long *iova)
 {
+	unsigned long lo = PAGE_SIZE, hi = ULONG_MAX - PAGE_SIZE;
+	unsigned long align, offset, min_align, max_align = PAGE_SIZE;
 	struct interval_tree_node *allowed;
-	unsigned long align, offset;
 	int pass;
 
 	lockdep_assert_held(&iopt->iova_rwsem);
 
+	if (length >= ULONG_MAX / 2)
+		return -EOVERFLOW;
 	/*
-	 * Prefer giving the IOVA the user address's offset within the largest
-	 * page size the mapping could use (up to 1 GiB), so that the huge
-	 * pages backing it line up with huge IOPTEs; settle for the IOAS's
-	 * alignment when no such hole is left.
+	 * iommufd's rule, which userspace may rely on: the IOVA is aligned
+	 * to the length rounded up to a power of two, as far as the user
+	 * address is aligned, up to a huge page; below the IOAS's alignment
+	 * that is -EINVAL.  The IOVA is never in the first or last page.
+	 */
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	max_align = PMD_SIZE;
+#endif
+	min_align = roundup_pow_of_two(length);
+	if (uptr)
+		min_align = min(min_align, 1UL << __ffs(uptr));
+	min_align = min(min_align, max_align);
+	if (min_align < iopt->iova_alignment)
+		return -EINVAL;
+
+	/*
+	 * First prefer giving the IOVA the user address's offset within the
+	 * largest page size the mapping could use (up to 1 GiB), so that the
+	 * huge pages backing it line up with huge IOPTEs; then settle for
+	 * iommufd's alignment, keeping the offset within the page.
 	 */
 	align = length > SZ_1G ? SZ_1G : roundup_pow_of_two(length);
 	align = max(align, iopt->iova_alignment);
@@ -434,20 +453,20 @@ static int pvfio_iopt_alloc_iova(struct pvfio_iopt *iopt, unsigned long length,
 
 	for (pass = 0; pass < 2; pass++) {
 		if (RB_EMPTY_ROOT(&iopt->allowed_itree.rb_root)) {
-			if (pvfio_iopt_find_hole(iopt, 0, ULONG_MAX, length,
-						 align, offset, iova))
-				return 0;
-		}
-		for (allowed = interval_tree_iter_first(&iopt->allowed_itree, 0,
-							ULONG_MAX);
-		     allowed;
-		     allowed = interval_tree_iter_next(allowed, 0, ULONG_MAX))
-			if (pvfio_iopt_find_hole(iopt, allowed->start,
-						 allowed->last, length, align,
+			if (pvfio_iopt_find_hole(iopt, lo, hi, length, align,
 						 offset, iova))
 				return 0;
-		align = iopt->iova_alignment;
-		offset = 0;
+		}
+		for (allowed = interval_tree_iter_first(&iopt->allowed_itree, lo,
+							hi);
+		     allowed;
+		     allowed = interval_tree_iter_next(allowed, lo, hi))
+			if (pvfio_iopt_find_hole(iopt, max(allowed->start, lo),
+						 min(allowed->last, hi),
+						 length, align, offset, iova))
+				return 0;
+		align = max(min_align, PAGE_SIZE);
+		offset = uptr & (align - 1);
 	}
 	return -ENOSPC;
 }
