@@ -29,7 +29,8 @@
  *   reserved field, EINVAL bad argument, ENOENT no such object or IOVA,
  *   EOVERFLOW arithmetic overflow, EEXIST overlap, ENOSPC no free IOVA,
  *   ENOMEM memory limit, EBUSY object in use, EFAULT bad user memory, EPERM
- *   missing privilege, EMSGSIZE output array too small.
+ *   missing privilege, EMSGSIZE output array too small, EADDRINUSE a
+ *   reserved range meets a mapping or an allowed range (iommufd's errno).
  *
  * Object IDs are private to the file descriptor that created them: the same
  * number on another open of /dev/pvfio names a different object or nothing.

@@ -128,7 +128,7 @@ static int errno_documented(int e)
 	case ENOMEM: case EACCES: case EFAULT: case EBUSY: case EEXIST:
 	case ENODEV: case EINVAL: case EMFILE: case ENOSPC: case ENOTTY:
 	case E2BIG: case EOVERFLOW: case EOPNOTSUPP: case EMSGSIZE:
-	case EDEADLOCK:
+	case EDEADLOCK: case EADDRINUSE:
 		return 1;
 	}
 	return 0;
