@@ -89,51 +89,7 @@ static struct pvfio_hwpt *pvfio_ifd_find_auto(struct pvfio_ioas *ioas)
 	return found;
 }
 
-/*
- * The page table @pt_id names, held long-term: for an IOAS its automatic
- * one (made and published if there is none), or the page table itself.
- */
-static struct pvfio_hwpt *pvfio_ifd_get_pt(struct pvfio_ctx *ctx, u32 pt_id)
-{
-	struct pvfio_object *obj;
-	struct pvfio_hwpt *hwpt;
-	struct pvfio_ioas *ioas;
-
-	obj = pvfio_object_get(ctx, pt_id, PVFIO_OBJ_ANY);
-	if (IS_ERR(obj))
-		return ERR_CAST(obj);
-	switch (obj->type) {
-	case PVFIO_OBJ_IOAS:
-		ioas = container_of(obj, struct pvfio_ioas, obj);
-		hwpt = pvfio_ifd_find_auto(ioas);
-		if (hwpt)
-			break;
-		hwpt = pvfio_hwpt_alloc_mock(ctx, ioas, PVFIO_IFD_MOCK_SHIFT,
-					     PVFIO_IFD_MOCK_APERTURE_START,
-					     PVFIO_IFD_MOCK_APERTURE_LAST,
-					     true);
-		if (!IS_ERR(hwpt)) {
-			/* The device's hold, beside the table's. */
-			WARN_ON(!pvfio_object_hold(&hwpt->obj));
-			pvfio_object_finalize(ctx, &hwpt->obj);
-		}
-		break;
-	case PVFIO_OBJ_HWPT:
-		hwpt = container_of(obj, struct pvfio_hwpt, obj);
-		if (!hwpt->dom.mock)
-			hwpt = ERR_PTR(-EINVAL);
-		else if (!pvfio_object_hold(&hwpt->obj))
-			hwpt = ERR_PTR(-ENOENT);
-		break;
-	default:
-		hwpt = ERR_PTR(-EINVAL);
-		break;
-	}
-	pvfio_object_put(obj);
-	return hwpt;
-}
-
-/* Let go of a page table from pvfio_ifd_get_pt() the device is not on. */
+/* Let go of a page table the device is not (or no longer) on. */
 static void pvfio_ifd_put_pt(struct pvfio_ctx *ctx, struct pvfio_hwpt *hwpt)
 {
 	if (hwpt->auto_domain)
@@ -144,40 +100,91 @@ static void pvfio_ifd_put_pt(struct pvfio_ctx *ctx, struct pvfio_hwpt *hwpt)
 
 /*
  * Attach @idev to @pt_id, or move it there from where it is (a replace:
- * on failure it stays where it was).  Return: the new page table's ID or
- * an error.
+ * on failure it stays where it was).  For an IOAS the device goes on its
+ * automatic page table, made if there is none, as iommufd's auto domain;
+ * a made one is published only once attached.  Page tables are let go of
+ * after the locks are dropped: that may wait for their short-term users.
  */
 static int pvfio_ifd_idev_attach(struct pvfio_ifd_idev *idev, u32 pt_id,
 				 u32 *out_pt_id)
 {
-	struct pvfio_hwpt *hwpt, *old;
-	int ret;
+	struct pvfio_hwpt *hwpt, *old = NULL, *drop = NULL;
+	struct pvfio_ctx *ctx = idev->ctx;
+	struct pvfio_ioas *ioas = NULL;
+	struct pvfio_object *obj;
+	bool fresh = false;
+	int ret = 0;
 
-	hwpt = pvfio_ifd_get_pt(idev->ctx, pt_id);
-	if (IS_ERR(hwpt))
-		return PTR_ERR(hwpt);
+	obj = pvfio_object_get(ctx, pt_id, PVFIO_OBJ_ANY);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
 
 	mutex_lock(&idev->lock);
-	old = idev->hwpt;
-	if (old == hwpt) {
-		pvfio_object_unhold(&hwpt->obj);
+	switch (obj->type) {
+	case PVFIO_OBJ_IOAS:
+		ioas = container_of(obj, struct pvfio_ioas, obj);
+		mutex_lock(&ioas->auto_lock);
+		hwpt = pvfio_ifd_find_auto(ioas);
+		if (hwpt)
+			break;
+		hwpt = pvfio_hwpt_alloc_mock(ctx, ioas, PVFIO_IFD_MOCK_SHIFT,
+					     PVFIO_IFD_MOCK_APERTURE_START,
+					     PVFIO_IFD_MOCK_APERTURE_LAST,
+					     true);
+		if (IS_ERR(hwpt)) {
+			ret = PTR_ERR(hwpt);
+			goto out_unlock;
+		}
+		fresh = true;
+		break;
+	case PVFIO_OBJ_HWPT:
+		hwpt = container_of(obj, struct pvfio_hwpt, obj);
+		if (!hwpt->dom.mock)
+			ret = -EINVAL;
+		else if (!pvfio_object_hold(&hwpt->obj))
+			ret = -ENOENT;
+		if (ret)
+			goto out_unlock;
+		break;
+	default:
+		ret = -EINVAL;
 		goto out_unlock;
+	}
+
+	if (idev->hwpt == hwpt) {
+		/* Attached already: a no-op, as in iommufd. */
+		drop = hwpt;
+		goto out_done;
 	}
 	ret = pvfio_hwpt_attach_group(hwpt, NULL);
 	if (ret) {
-		mutex_unlock(&idev->lock);
-		pvfio_ifd_put_pt(idev->ctx, hwpt);
-		return ret;
+		if (fresh)
+			pvfio_hwpt_abort(ctx, hwpt);
+		else
+			drop = hwpt;
+		goto out_unlock;
 	}
+	if (fresh) {
+		/* The device's hold, beside the table's. */
+		WARN_ON(!pvfio_object_hold(&hwpt->obj));
+		pvfio_object_finalize(ctx, &hwpt->obj);
+	}
+	old = idev->hwpt;
 	idev->hwpt = hwpt;
-	if (old) {
+	if (old)
 		pvfio_hwpt_detach_group(old, NULL, false);
-		pvfio_ifd_put_pt(idev->ctx, old);
-	}
-out_unlock:
+out_done:
 	*out_pt_id = hwpt->obj.id;
+out_unlock:
+	if (ioas)
+		mutex_unlock(&ioas->auto_lock);
 	mutex_unlock(&idev->lock);
-	return 0;
+	if (drop)
+		pvfio_ifd_put_pt(ctx, drop);
+	if (old)
+		pvfio_ifd_put_pt(ctx, old);
+	pvfio_object_put(obj);
+	return ret;
 }
 
 static void pvfio_ifd_idev_detach(struct pvfio_ifd_idev *idev)
@@ -635,7 +642,7 @@ static int pvfio_ifd_test_access_pages(struct pvfio_ucmd *ucmd,
 	struct pvfio_ifd_staccess_item *it;
 	struct pvfio_ifd_staccess *sa;
 	struct page **pages;
-	unsigned long npages, end;
+	unsigned long npages, last;
 	int ret;
 
 	if (cmd->access_pages.length > PVFIO_IFD_ACCESS_MAX)
@@ -643,8 +650,10 @@ static int pvfio_ifd_test_access_pages(struct pvfio_ucmd *ucmd,
 	/* syzkaller's IOVA translation (ACCESS_SYZ) is not provided. */
 	if (flags & ~PVFIO_IFD_MOCK_FLAGS_ACCESS_WRITE)
 		return -EOPNOTSUPP;
-	if (!length || check_add_overflow(iova, length, &end))
+	if (!length)
 		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
 
 	sa = pvfio_ifd_staccess_get(cmd->id);
 	if (IS_ERR(sa))
@@ -653,8 +662,7 @@ static int pvfio_ifd_test_access_pages(struct pvfio_ucmd *ucmd,
 		ret = -EOPNOTSUPP;
 		goto out_put;
 	}
-	npages = (ALIGN(end, PAGE_SIZE) - ALIGN_DOWN(iova, PAGE_SIZE)) >>
-		 PAGE_SHIFT;
+	npages = ((last >> PAGE_SHIFT) - (iova >> PAGE_SHIFT)) + 1;
 	pages = pvfio_kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages) {
 		ret = -ENOMEM;
@@ -827,9 +835,8 @@ static int pvfio_ifd_test_md_check_map(struct pvfio_ucmd *ucmd,
 		}
 		pfn = page_to_pfn(page);
 		put_page(page);
-		phys = xa_load(&mock->pfns, iova >> mock->shift) ?
-		       pvfio_mock_iova_to_phys(mock, iova) : 0;
-		if (phys != PFN_PHYS(pfn) + (uptr & ~PAGE_MASK)) {
+		if (!pvfio_mock_lookup(mock, iova, &phys) ||
+		    phys != PFN_PHYS(pfn) + (uptr & ~PAGE_MASK)) {
 			ret = -EINVAL;
 			break;
 		}

@@ -27,6 +27,7 @@ int pvfio_ioas_alloc_ioctl(struct pvfio_ucmd *ucmd)
 	ioas = container_of(obj, struct pvfio_ioas, obj);
 	pvfio_iopt_init(&ioas->iopt);
 	mutex_init(&ioas->access_lock);
+	mutex_init(&ioas->auto_lock);
 	xa_init_flags(&ioas->accesses, XA_FLAGS_ALLOC);
 
 	cmd->out_ioas_id = obj->id;
@@ -72,6 +73,7 @@ void pvfio_ioas_destroy(struct pvfio_object *obj)
 	WARN_ON(!xa_empty(&ioas->accesses));
 	xa_destroy(&ioas->accesses);
 	mutex_destroy(&ioas->access_lock);
+	mutex_destroy(&ioas->auto_lock);
 	pvfio_iopt_destroy(&ioas->iopt);
 }
 

@@ -8,6 +8,9 @@
  *
  *   device_lock(&pdev->dev)             (driver core, held around remove)
  *     pvfio_pci_dev.lock                (a device's binding and attachment)
+ *       pvfio_ifd_idev.lock              (a mock device's attachment,
+ *                                         the iommufd node, ifd_test.c)
+ *         pvfio_ioas.auto_lock           (its automatic page table)
  *       pvfio_hwpt.lock                  (a page table's attached groups)
  *         pvfio_iopt.iova_rwsem
  *       pvfio_access.lock                (see access.c for its part)
@@ -521,12 +524,15 @@ int pvfio_iopt_rw(struct pvfio_iopt *iopt, unsigned long iova, void *data,
  * @access_lock: protects @accesses
  * @accesses: the accesses attached (during a replace, also the accesses
  *            leaving), struct pvfio_access
+ * @auto_lock: makes finding, or else making, and attaching the automatic
+ *             mock page table of the iommufd node one step (ifd_test.c)
  */
 struct pvfio_ioas {
 	struct pvfio_object obj;
 	struct pvfio_iopt iopt;
 	struct mutex access_lock;	/* protects @accesses */
 	struct xarray accesses;
+	struct mutex auto_lock;		/* automatic mock page tables */
 };
 
 /**
@@ -773,5 +779,7 @@ size_t pvfio_mock_unmap(struct pvfio_mock_domain *mock, unsigned long iova,
 			size_t size);
 phys_addr_t pvfio_mock_iova_to_phys(struct pvfio_mock_domain *mock,
 				    unsigned long iova);
+bool pvfio_mock_lookup(struct pvfio_mock_domain *mock, unsigned long iova,
+		       phys_addr_t *phys);
 
 #endif /* PVFIO_PRIVATE_H */

@@ -110,6 +110,27 @@ static phys_addr_t pvfio_mock_entry_phys(struct pvfio_mock_domain *mock,
 }
 
 /**
+ * pvfio_mock_lookup() - what a mock domain translates an IOVA to, if mapped
+ * @mock: the mock domain
+ * @iova: the IOVA
+ * @phys: the physical address, when mapped
+ *
+ * For checks that may race an unmap (one lookup, no WARN).
+ *
+ * Return: whether @iova is mapped.
+ */
+bool pvfio_mock_lookup(struct pvfio_mock_domain *mock, unsigned long iova,
+		       phys_addr_t *phys)
+{
+	void *ent = pvfio_mock_entry(mock, iova);
+
+	if (!ent)
+		return false;
+	*phys = pvfio_mock_entry_phys(mock, ent, iova);
+	return true;
+}
+
+/**
  * pvfio_mock_iova_to_phys() - what a mock domain translates an IOVA to
  * @mock: the mock domain
  * @iova: the IOVA
