@@ -57,6 +57,10 @@ void pvfio_access_destroy(struct pvfio_access *access);
 int pvfio_access_attach(struct pvfio_access *access, u32 ioas_id);
 int pvfio_access_replace(struct pvfio_access *access, u32 ioas_id);
 int pvfio_access_detach(struct pvfio_access *access);
+/*
+ * pvfio_access_pin_pages() fills one page pointer per page [@iova, @iova +
+ * @length) touches: size @out_pages for an unaligned range accordingly.
+ */
 int pvfio_access_pin_pages(struct pvfio_access *access, unsigned long iova,
 			   unsigned long length, struct page **out_pages,
 			   unsigned int flags);

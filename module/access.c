@@ -185,7 +185,6 @@ static int pvfio_access_revoke(struct pvfio_access *access,
 	return -EDEADLOCK;
 }
 
-/* Drop every pin on @ioas the consumer did not: it is being destroyed. */
 /**
  * pvfio_access_show_pins() - print an access's pins, for debugfs
  * @access: an access on a context whose accesses_lock the caller holds
@@ -221,6 +220,7 @@ unsigned int pvfio_access_show_pins(struct pvfio_access *access,
 	return n;
 }
 
+/* Drop every pin the consumer did not: the access is being destroyed. */
 static void pvfio_access_drop_pins(struct pvfio_access *access)
 {
 	struct interval_tree_node *node;
@@ -505,7 +505,9 @@ EXPORT_SYMBOL_GPL(pvfio_access_replace);
  * @access: an attached access with an unmap callback
  * @iova: first IOVA, any alignment
  * @length: bytes, non-zero
- * @out_pages: filled with one page pointer per page the range touches
+ * @out_pages: filled with one page pointer per page the range touches:
+ *             (ALIGN(@iova + @length, PAGE_SIZE) - ALIGN_DOWN(@iova,
+ *             PAGE_SIZE)) >> PAGE_SHIFT entries
  * @flags: PVFIO_ACCESS_WRITE to write the pages
  *
  * The pages stay valid until the consumer calls pvfio_access_unpin_pages()
