@@ -108,7 +108,10 @@ static void pvfio_debugfs_show_iopt(struct seq_file *m,
 	list_for_each_entry(dom, &iopt->domains, item) {
 		if (!pvfio_debugfs_line(m, lines))
 			goto out_unlock;
-		if (dom->mock)
+		if (dom->mock && dom->hwpt)
+			seq_printf(m, "  domain mock hwpt %u\n",
+				   dom->hwpt->obj.id);
+		else if (dom->mock)
 			seq_puts(m, "  domain mock\n");
 		else
 			seq_printf(m, "  domain hwpt %u\n",

@@ -358,8 +358,10 @@ struct pvfio_ioas_allow_iovas {
  *                            object yet (EBUSY).
  * @PVFIO_OPTION_HUGE_PAGES: on an IOAS: 1 (default) maps each physically
  *                           contiguous run with one iommu_map() so drivers
- *                           can use huge IOPTEs; 0 maps page by page.  Can
- *                           be changed only while no page table is attached.
+ *                           can use huge IOPTEs; 0 maps page by page and
+ *                           makes page alignment the IOAS's minimum.  As in
+ *                           iommufd, 0 is refused (EINVAL) while page
+ *                           tables of the IOAS hold mappings.
  */
 enum pvfio_option_id {
 	PVFIO_OPTION_RLIMIT_MODE = 0,
