@@ -218,6 +218,22 @@ static void test_replace(void **state)
 	munmap(other, NP * PAGE);
 }
 
+/*
+ * A pin need not be page aligned: it pins every page it touches, here two
+ * for one page's worth of bytes from the middle of a page (the consumer
+ * once sized its page array by the length alone and wrote past it).
+ */
+static void test_unaligned_pin(void **state)
+{
+	struct cons_state *s = *state;
+	uint32_t index;
+
+	assert_ok(c_setup(s, s->ioas, 0));
+	assert_ok(c_pin(s, BASE + PAGE / 2, PAGE, true, &index));
+	assert_ok(c_pin(s, BASE + 3 * PAGE + 1, 1, false, NULL));
+	assert_ok(pvfio_check_refs(s->fd, s->buf, 2 * PAGE, true));
+}
+
 /* Without an unmap callback: RW works, PIN is refused. */
 static void test_no_callback(void **state)
 {
@@ -254,6 +270,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_pin_rw_notify),
 		T(test_replace),
+		T(test_unaligned_pin),
 		T(test_no_callback),
 		T(test_release),
 	};

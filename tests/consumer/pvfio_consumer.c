@@ -127,10 +127,12 @@ static long consumer_pin(struct consumer *c, void __user *arg)
 		return -EFAULT;
 	if (!p.length || p.length > SZ_16M)
 		return -EINVAL;
+	if (p.iova + p.length - 1 < p.iova)
+		return -EOVERFLOW;
 	/* One entry per page the range touches, aligned or not. */
-	pages = kvcalloc((ALIGN(p.iova + p.length, PAGE_SIZE) -
-			  ALIGN_DOWN(p.iova, PAGE_SIZE)) >> PAGE_SHIFT,
-			 sizeof(*pages), GFP_KERNEL);
+	pages = kvcalloc(((p.iova + p.length - 1) >> PAGE_SHIFT) -
+			 (p.iova >> PAGE_SHIFT) + 1, sizeof(*pages),
+			 GFP_KERNEL);
 	if (!pages)
 		return -ENOMEM;
 
