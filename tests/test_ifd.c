@@ -8,7 +8,9 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -176,6 +178,153 @@ static void test_ifd_one_core(void **state)
 	munmap(buf, len);
 }
 
+struct race {
+	int fd;
+	uint32_t ioas;
+	pthread_barrier_t barrier;
+	uint32_t hwpt[2], stdev[2];
+	int ret[2];
+};
+
+struct race_arg {
+	struct race *r;
+	int slot;
+};
+
+static void *race_mock_domain(void *arg)
+{
+	struct race_arg *a = arg;
+	struct race *r = a->r;
+	struct pvfio_ifd_test_cmd cmd = {};
+
+	pthread_barrier_wait(&r->barrier);
+	r->ret[a->slot] = ifd_test_cmd(r->fd, &cmd,
+				       PVFIO_IFD_TEST_OP_MOCK_DOMAIN, r->ioas);
+	r->hwpt[a->slot] = cmd.mock_domain.out_hwpt_id;
+	r->stdev[a->slot] = cmd.mock_domain.out_stdev_id;
+	return NULL;
+}
+
+/*
+ * Two mock devices attached at once to a fresh IOAS share one automatic
+ * page table, as in iommufd (finding or else making it, and attaching, is
+ * one step); repeated so that the two calls overlap many times.
+ */
+static void test_ifd_auto_hwpt_race(void **state)
+{
+	struct pvfio_ifd_destroy d = { .size = sizeof(d) };
+	struct race r = {};
+	struct race_arg a[2] = { { &r, 0 }, { &r, 1 } };
+	pthread_t t[2];
+	int i, k;
+
+	(void)state;
+	r.fd = ifd_open();
+	assert_true(r.fd >= 0);
+	for (i = 0; i < 200; i++) {
+		assert_ok(ifd_ioas_alloc(r.fd, &r.ioas));
+		pthread_barrier_init(&r.barrier, NULL, 2);
+		for (k = 0; k < 2; k++)
+			assert_int_equal(pthread_create(&t[k], NULL,
+							race_mock_domain,
+							&a[k]), 0);
+		for (k = 0; k < 2; k++)
+			pthread_join(t[k], NULL);
+		pthread_barrier_destroy(&r.barrier);
+		assert_ok(r.ret[0]);
+		assert_ok(r.ret[1]);
+		assert_int_equal(r.hwpt[0], r.hwpt[1]);
+		for (k = 0; k < 2; k++) {
+			d.id = r.stdev[k];
+			assert_ok(pvfio_ioctl(r.fd, PVFIO_IFD_DESTROY, &d));
+		}
+		/* The shared page table went with its last device. */
+		d.id = r.hwpt[0];
+		assert_errno(pvfio_ioctl(r.fd, PVFIO_IFD_DESTROY, &d), ENOENT);
+		d.id = r.ioas;
+		assert_ok(pvfio_ioctl(r.fd, PVFIO_IFD_DESTROY, &d));
+	}
+	close(r.fd);
+}
+
+struct check_race {
+	int fd;
+	uint32_t ioas, hwpt;
+	char *buf;
+	volatile int stop;
+	unsigned long checks;
+};
+
+static void *race_check_map(void *arg)
+{
+	struct check_race *c = arg;
+	struct pvfio_ifd_test_cmd cmd = {};
+
+	while (!c->stop) {
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.check_map.iova = PVFIO_IFD_MOCK_APERTURE_START;
+		cmd.check_map.length = 16 * 4096;
+		cmd.check_map.uptr = (uintptr_t)c->buf;
+		/* Mapped or not at this instant: either answer is fine. */
+		ifd_test_cmd(c->fd, &cmd, PVFIO_IFD_TEST_OP_MD_CHECK_MAP,
+			     c->hwpt);
+		c->checks++;
+	}
+	return NULL;
+}
+
+/*
+ * MD_CHECK_MAP racing MAP and UNMAP of the range it checks: the check may
+ * fail, the kernel must stay quiet (it once read the mock's entry twice
+ * and WARNed when an unmap came between, which panics with
+ * panic_on_warn).  Two seconds of it.
+ */
+static void test_ifd_check_map_race(void **state)
+{
+	struct pvfio_ifd_ioas_map map = { .size = sizeof(map) };
+	struct pvfio_ifd_ioas_unmap unmap = { .size = sizeof(unmap) };
+	struct pvfio_ifd_test_cmd mock = {};
+	struct check_race c = {};
+	struct timespec t0, t1;
+	unsigned long rounds = 0;
+	pthread_t t;
+
+	(void)state;
+	c.buf = mmap(NULL, 16 * 4096, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	assert_true(c.buf != MAP_FAILED);
+	c.fd = ifd_open();
+	assert_true(c.fd >= 0);
+	assert_ok(ifd_ioas_alloc(c.fd, &c.ioas));
+	assert_ok(ifd_test_cmd(c.fd, &mock, PVFIO_IFD_TEST_OP_MOCK_DOMAIN,
+			       c.ioas));
+	c.hwpt = mock.mock_domain.out_hwpt_id;
+	assert_int_equal(pthread_create(&t, NULL, race_check_map, &c), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		map.ioas_id = c.ioas;
+		map.flags = PVFIO_IFD_IOAS_MAP_FIXED_IOVA |
+			    PVFIO_IFD_IOAS_MAP_READABLE;
+		map.user_va = (uintptr_t)c.buf;
+		map.length = 16 * 4096;
+		map.iova = PVFIO_IFD_MOCK_APERTURE_START;
+		assert_ok(pvfio_ioctl(c.fd, PVFIO_IFD_IOAS_MAP, &map));
+		unmap.ioas_id = c.ioas;
+		unmap.iova = PVFIO_IFD_MOCK_APERTURE_START;
+		unmap.length = 16 * 4096;
+		assert_ok(pvfio_ioctl(c.fd, PVFIO_IFD_IOAS_UNMAP, &unmap));
+		rounds++;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+	} while (t1.tv_sec - t0.tv_sec < 2);
+	c.stop = 1;
+	pthread_join(t, NULL);
+	print_message("# %lu map/unmap rounds against %lu checks\n", rounds,
+		      c.checks);
+	assert_true(rounds > 0 && c.checks > 0);
+	close(c.fd);
+	munmap(c.buf, 16 * 4096);
+}
+
 int main(void)
 {
 	const struct CMUnitTest node_tests[] = {
@@ -183,6 +332,8 @@ int main(void)
 	};
 	const struct CMUnitTest core_tests[] = {
 		cmocka_unit_test(test_ifd_one_core),
+		cmocka_unit_test(test_ifd_auto_hwpt_race),
+		cmocka_unit_test(test_ifd_check_map_race),
 	};
 	int ret;
 
