@@ -327,7 +327,11 @@ for c in "${CELLS[@]}"; do
 	log "booting $c (console: $logf)"
 	rc=0
 	append=${PVFIO_FUZZ_APPEND:-}
-	PVFIO_APPEND=$append bash "$PVFIO_VM_DIR/boot.sh" "$c" "${INITRD[$k]}" "$logf" "$CELL_TIMEOUT" || rc=$?
+	# The debug kernel's cell also runs iommufd_fail_nth (each binary has
+	# 600 s in the guest): it gets that much more.
+	tmo=$CELL_TIMEOUT
+	[[ $k != *dbg ]] || tmo=$((CELL_TIMEOUT + 1200))
+	PVFIO_APPEND=$append bash "$PVFIO_VM_DIR/boot.sh" "$c" "${INITRD[$k]}" "$logf" "$tmo" || rc=$?
 	# A guest that died before running anything of ours (seen: an int3
 	# Oops during early boot of Debian's 6.12 and 7.2 under TCG, before
 	# pvfio is loaded) is booted once more; the first console log is kept
@@ -337,7 +341,7 @@ for c in "${CELLS[@]}"; do
 		mv "$logf" "$logf.boot-failure"
 		log "$c: the guest died before the tests started; booting it once more"
 		rc=0
-		PVFIO_APPEND=$append bash "$PVFIO_VM_DIR/boot.sh" "$c" "${INITRD[$k]}" "$logf" "$CELL_TIMEOUT" || rc=$?
+		PVFIO_APPEND=$append bash "$PVFIO_VM_DIR/boot.sh" "$c" "${INITRD[$k]}" "$logf" "$tmo" || rc=$?
 		retried="retried after a boot failure (${logf#"$TOP"/}.boot-failure)"
 	fi
 	R_TIME[$c]=$((SECONDS - t0))

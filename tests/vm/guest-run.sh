@@ -69,7 +69,7 @@ fi
 # the exit code in NAME.rc; the selftest opens /dev/iommu, which must be
 # pvfio's node there.
 run_upstream() {
-	name=$1
+	name=$1 last_fx=""
 	if [ -e /tmp/upstream/bind ]; then
 		# The kernel's own iommufd owns /dev/iommu: pvfio's node is bound
 		# over it in a mount namespace of the selftest's own.
@@ -81,6 +81,19 @@ run_upstream() {
 		while IFS= read -r line; do
 			read -r up _ </proc/uptime
 			echo "$up $line"
+			# Progress on the console, one line per fixture (a host-side
+			# timeout loses the files): "pvfio: upstream iommufd: iommufd_ioas from case 15".
+			case $line in
+			"ok "*|"not ok "*)
+				# shellcheck disable=SC2086  # split the TAP line into words
+				set -- $line
+				[ "$1" = ok ] || shift
+				fx=${3%%.*}
+				if [ "$fx" != "$last_fx" ]; then
+					echo "pvfio: upstream $name: $fx from case $2" >/dev/console
+					last_fx=$fx
+				fi ;;
+			esac
 		done >"/tmp/upstream/$name.out"
 	sed -n 's/^[^ ]* PVFIO-UPSTREAM-EXIT //p' "/tmp/upstream/$name.out" >"/tmp/upstream/$name.rc"
 }
