@@ -63,4 +63,22 @@ pvfio_compat_iommu_paging_domain_alloc(struct device *dev)
 #define iommu_paging_domain_alloc pvfio_compat_iommu_paging_domain_alloc
 #endif
 
+/*
+ * 6.2, 84209e87c696 ("mm/gup: reliable R/O long-term pinning in COW
+ * mappings"): a read-only FOLL_LONGTERM pin of a private (COW) mapping
+ * breaks COW first, so the page pinned stays the page the process sees.
+ * Before it, a R/O pin of a private file page held the page-cache page,
+ * which the process's next write replaced with a copy (iommufd's selftest
+ * ro_unshare).  No probe can see it: the change is inside
+ * gup_must_unshare() in mm/internal.h.  Where it is missing pvfio breaks
+ * COW itself for R/O pins of COW mappings, with a forced write pin as
+ * ptrace does (pages.c).
+ */
+#include <linux/version.h>
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define PVFIO_COMPAT_RO_PIN_UNSHARE 1
+#else
+#define PVFIO_COMPAT_RO_PIN_UNSHARE 0
+#endif
+
 #endif /* PVFIO_COMPAT_H */

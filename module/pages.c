@@ -339,9 +339,11 @@ static long pvfio_pin_user(struct pvfio_pages *pages, unsigned long addr,
 			   struct page **out)
 {
 	struct mm_struct *mm = pages->owner.mm;
+	bool unshare = PVFIO_COMPAT_RO_PIN_UNSHARE && !(gup_flags & FOLL_WRITE);
+	struct vm_area_struct *vma;
 	long rc;
 
-	if (current->mm == mm)
+	if (current->mm == mm && !unshare)
 		return pin_user_pages_fast(addr, n, gup_flags, out);
 	/* The mapping process is gone: its memory with it. */
 	if (!mmget_not_zero(mm))
@@ -351,6 +353,16 @@ static long pvfio_pin_user(struct pvfio_pages *pages, unsigned long addr,
 	 * lock then stays held throughout on every kernel.
 	 */
 	mmap_read_lock(mm);
+	if (unshare) {
+		/* compat.h: break COW as later kernels' GUP does, per VMA. */
+		vma = vma_lookup(mm, addr);
+		if (vma && is_cow_mapping(vma->vm_flags)) {
+			gup_flags |= FOLL_WRITE | FOLL_FORCE;
+			n = min(n, (vma->vm_end - addr) >> PAGE_SHIFT);
+		} else if (vma) {
+			n = min(n, (vma->vm_end - addr) >> PAGE_SHIFT);
+		}
+	}
 	rc = pin_user_pages_remote(mm, addr, n, gup_flags, out, NULL);
 	mmap_read_unlock(mm);
 	mmput(mm);
