@@ -142,9 +142,12 @@ static void test_ifd_one_core(void **state)
 	assert_true(fd >= 0);
 	assert_ok(ifd_ioas_alloc(fd, &ioas));
 	map.ioas_id = ioas;
-	map.flags = PVFIO_IFD_IOAS_MAP_READABLE | PVFIO_IFD_IOAS_MAP_WRITEABLE;
+	/* Inside the mock's aperture, which the page table reserves around. */
+	map.flags = PVFIO_IFD_IOAS_MAP_FIXED_IOVA |
+		    PVFIO_IFD_IOAS_MAP_READABLE | PVFIO_IFD_IOAS_MAP_WRITEABLE;
 	map.user_va = (uintptr_t)buf;
 	map.length = len;
+	map.iova = PVFIO_IFD_MOCK_APERTURE_START;
 	assert_ok(pvfio_ioctl(fd, PVFIO_IFD_IOAS_MAP, &map));
 	/* Lazy, as iommufd: nothing pinned without a page table. */
 	assert_int_equal(pvfio_pinned_pages(), pinned0);
