@@ -181,6 +181,78 @@ static void test_ifd_one_core(void **state)
 	munmap(buf, len);
 }
 
+static uint64_t ifd_alignment(int fd, uint32_t ioas, uint64_t *start,
+			      uint64_t *last)
+{
+	struct pvfio_ifd_iova_range r[4];
+	struct pvfio_ifd_ioas_iova_ranges cmd = {
+		.size = sizeof(cmd), .ioas_id = ioas, .num_iovas = 4,
+		.allowed_iovas = (uintptr_t)r,
+	};
+
+	assert_ok(pvfio_ioctl(fd, PVFIO_IFD_IOAS_IOVA_RANGES, &cmd));
+	assert_int_equal(cmd.num_iovas, 1);
+	*start = r[0].start;
+	*last = r[0].last;
+	return cmd.out_iova_alignment;
+}
+
+/*
+ * The mock page tables' two types, as 7.2's: the default one (2 KiB IO
+ * pages, aperture [16 MiB, 2 GiB)) and the "huge" one (page-size pages,
+ * no aperture), chosen by HWPT_ALLOC's selftest data; others EOPNOTSUPP.
+ */
+static void test_ifd_mock_types(void **state)
+{
+	struct pvfio_ifd_hwpt_selftest data = {
+		.pagetable_type = PVFIO_IFD_MOCK_IOMMUPT_HUGE,
+	};
+	struct pvfio_ifd_hwpt_alloc alloc = {
+		.size = sizeof(alloc), .data_type = PVFIO_IFD_HWPT_DATA_SELFTEST,
+		.data_len = sizeof(data), .data_uptr = (uintptr_t)&data,
+	};
+	struct pvfio_ifd_test_cmd mock = {}, mock2 = {};
+	struct pvfio_ifd_destroy d = { .size = sizeof(d) };
+	uint32_t ioas, ioas2;
+	uint64_t start, last;
+	int fd;
+
+	(void)state;
+	fd = ifd_open();
+	assert_true(fd >= 0);
+	assert_ok(ifd_ioas_alloc(fd, &ioas));
+	assert_ok(ifd_test_cmd(fd, &mock, PVFIO_IFD_TEST_OP_MOCK_DOMAIN,
+			       ioas));
+	assert_int_equal(ifd_alignment(fd, ioas, &start, &last),
+			 PVFIO_IFD_MOCK_PAGE_SIZE);
+	assert_int_equal(start, PVFIO_IFD_MOCK_APERTURE_START);
+	assert_int_equal(last, PVFIO_IFD_MOCK_APERTURE_LAST);
+
+	/* A huge-type page table on a second IOAS, for the same device. */
+	assert_ok(ifd_ioas_alloc(fd, &ioas2));
+	alloc.dev_id = mock.mock_domain.out_idev_id;
+	alloc.pt_id = ioas2;
+	assert_ok(pvfio_ioctl(fd, PVFIO_IFD_HWPT_ALLOC, &alloc));
+	assert_ok(ifd_test_cmd(fd, &mock2, PVFIO_IFD_TEST_OP_MOCK_DOMAIN,
+			       alloc.out_hwpt_id));
+	assert_int_equal(mock2.mock_domain.out_hwpt_id, alloc.out_hwpt_id);
+	assert_int_equal(ifd_alignment(fd, ioas2, &start, &last), 4096);
+	assert_int_equal(start, 0);
+	assert_true(last >= (1ULL << 47) - 1);
+	/* Attached: the page table cannot go. */
+	d.id = alloc.out_hwpt_id;
+	assert_errno(pvfio_ioctl(fd, PVFIO_IFD_DESTROY, &d), EBUSY);
+
+	data.pagetable_type = 7;
+	assert_errno(pvfio_ioctl(fd, PVFIO_IFD_HWPT_ALLOC, &alloc),
+		     EOPNOTSUPP);
+	alloc.data_type = 0xbeef;
+	data.pagetable_type = 0;
+	assert_errno(pvfio_ioctl(fd, PVFIO_IFD_HWPT_ALLOC, &alloc),
+		     EOPNOTSUPP);
+	close(fd);
+}
+
 struct race {
 	int fd;
 	uint32_t ioas;
@@ -335,6 +407,7 @@ int main(void)
 	};
 	const struct CMUnitTest core_tests[] = {
 		cmocka_unit_test(test_ifd_one_core),
+		cmocka_unit_test(test_ifd_mock_types),
 		cmocka_unit_test(test_ifd_auto_hwpt_race),
 		cmocka_unit_test(test_ifd_check_map_race),
 	};
