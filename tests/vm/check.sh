@@ -237,6 +237,7 @@ parse_upstream() {
 		# The first assertion message of a case: "# <path>/iommufd.c:957:<test>:Expected ...".
 		/^#  RUN / { msg = ""; next }
 		msg == "" && /^# [^ ]*\.[ch]:[0-9]+:/ { msg = $0; sub(/^# [^ ]*\//, "", msg); sub(/^# /, "", msg); next }
+		msg == "" && /^# [^ ]+: Test terminated by / { msg = $0; sub(/^# /, "", msg); next }
 		/^(not )?ok [0-9]+ / {
 			ran[bin]++
 			isnot = ($1 == "not"); name = isnot ? $4 : $3
