@@ -619,7 +619,6 @@ static int __init pvfio_init(void)
 		return -EINVAL;
 	}
 	pvfio_misc_dev.mode = dev_mode;
-	pvfio_fault_attr_init();
 
 	pvfio_debugfs_init();
 	ret = pvfio_pci_driver_register();

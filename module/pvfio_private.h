@@ -54,7 +54,6 @@
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
-#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/types.h>
 #include <linux/uaccess.h>
@@ -717,33 +716,10 @@ extern bool pvfio_enable_test_ops;
 extern atomic_t pvfio_fail_nth_armed;
 bool __pvfio_fail_point(void);
 
-#ifdef CONFIG_FAULT_INJECTION
-/*
- * On a kernel with fault injection, with enable_test_ops=1, the failure
- * points also answer the kernel's own fail-nth (/proc/<pid>/task/<tid>/
- * fail-nth), as iommufd's do through its fail_iommufd attribute: a sweep
- * by iommufd's selftest iommufd_fail_nth reaches them too.
- */
-void pvfio_fault_attr_init(void);
-bool pvfio_kernel_fail_nth(void);
-
-static inline bool pvfio_fail_point(void)
-{
-	if (atomic_read(&pvfio_fail_nth_armed) && __pvfio_fail_point())
-		return true;
-	return unlikely(READ_ONCE(current->fail_nth)) &&
-	       pvfio_kernel_fail_nth();
-}
-#else
-static inline void pvfio_fault_attr_init(void)
-{
-}
-
 static inline bool pvfio_fail_point(void)
 {
 	return atomic_read(&pvfio_fail_nth_armed) && __pvfio_fail_point();
 }
-#endif
 
 void pvfio_fail_nth_ctx_gone(struct pvfio_ctx *ctx);
 

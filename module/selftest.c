@@ -4,7 +4,6 @@
  * inside the module and to build objects without hardware.
  */
 #include <linux/delay.h>
-#include <linux/fault-inject.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
 #include <linux/sched/task.h>
@@ -378,31 +377,6 @@ static struct pvfio_fail_nth *pvfio_fail_nth_find(struct task_struct *task)
 			return f;
 	return NULL;
 }
-
-#ifdef CONFIG_FAULT_INJECTION
-/* Quiet: a forced failure is a test's doing, not news for the log. */
-static DECLARE_FAULT_ATTR(pvfio_fault_attr);
-
-/**
- * pvfio_fault_attr_init() - set up pvfio's fault attribute (module init)
- */
-void pvfio_fault_attr_init(void)
-{
-	pvfio_fault_attr.verbose = 0;
-}
-
-/**
- * pvfio_kernel_fail_nth() - a failure point as a kernel fault-injection site
- *
- * Called when the current thread armed the kernel's fail-nth.
- *
- * Return: true if this is the call to fail.
- */
-bool pvfio_kernel_fail_nth(void)
-{
-	return pvfio_enable_test_ops && should_fail(&pvfio_fault_attr, 1);
-}
-#endif
 
 /**
  * __pvfio_fail_point() - count a failure point of the current thread
