@@ -231,6 +231,7 @@ parse_upstream() {
 		bin == "" { next }
 		/^PVFIO-UPSTREAM-NOTE / { sub(/^PVFIO-UPSTREAM-NOTE /, ""); print "INFO " bin ": " $0; next }
 		/^PVFIO-UPSTREAM-FIXTURE / { sub(/seconds=/, "", $3); print "TIME " bin ": fixture " $2 " took " $3 " s"; next }
+		/^PVFIO-UPSTREAM-SLOW / { sub(/seconds=/, "", $3); print "TIME " bin ": case " $2 " took " $3 " s"; next }
 		/^PVFIO-UPSTREAM-SECONDS / { print "SECONDS " bin " " $2; next }
 		/^1\.\.[0-9]+/ { p = $0; sub(/^1\.\./, "", p); sub(/[^0-9].*/, "", p); plan[bin] = p + 0; next }
 		/^Bail out!/ { print "NOTE " bin ":bail-out"; next }
