@@ -187,22 +187,28 @@ echo "purged: no dkms tree, no module, no udev rule, no sources; group pvfio kep
 # ------------------------------------------------------------- pvfio-dev
 step "install pvfio-dev, build C and C++ against it"
 apt_install "/tmp/pvfio-dev_${ver}_all.deb" gcc g++ libc6-dev
-[[ -f $root/usr/include/pvfio/pvfio.h && -f $root/usr/include/pvfio/kernel/pvfio.h ]] \
+[[ -f $root/usr/include/pvfio/pvfio.h && -f $root/usr/include/pvfio/kernel/pvfio.h &&
+   -f $root/usr/include/pvfio/pvfio_iommufd.h ]] \
 	|| die "pvfio-dev headers missing"
 cat >"$root/tmp/uapi.c" <<'EOF'
 #include <pvfio/pvfio.h>
+#include <pvfio/pvfio_iommufd.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
 int main(void)
 {
 	struct pvfio_ioas_alloc cmd;
-	unsigned long nr = PVFIO_IOAS_ALLOC;
+	struct pvfio_ifd_ioas_alloc icmd;
+	unsigned long nr = PVFIO_IOAS_ALLOC, inr = PVFIO_IFD_IOAS_ALLOC;
 
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.size = sizeof(cmd);
+	memset(&icmd, 0, sizeof(icmd));
+	icmd.size = sizeof(icmd);
 
-	return cmd.size != sizeof(struct pvfio_ioas_alloc) || _IOC_TYPE(nr) != PVFIO_TYPE;
+	return cmd.size != sizeof(struct pvfio_ioas_alloc) || _IOC_TYPE(nr) != PVFIO_TYPE ||
+	       _IOC_TYPE(inr) != ';' || _IOC_NR(inr) != 0x81;
 }
 EOF
 cp "$root/tmp/uapi.c" "$root/tmp/uapi.cc"
@@ -210,6 +216,6 @@ in_root gcc -std=c11 -Wall -Wextra -Wpedantic -Werror -o /tmp/uapi-c /tmp/uapi.c
 in_root g++ -Wall -Wextra -Werror -o /tmp/uapi-cxx /tmp/uapi.cc
 in_root /tmp/uapi-c
 in_root /tmp/uapi-cxx
-echo "C and C++ build and run against /usr/include/pvfio/pvfio.h"
+echo "C and C++ build and run against /usr/include/pvfio/pvfio.h and pvfio_iommufd.h"
 
 step "deb round trip for $k61 and $k612: ok"
