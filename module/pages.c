@@ -280,11 +280,19 @@ void pvfio_owner_put(struct pvfio_pages_owner *o)
  * Pinning and unpinning.
  */
 
-/* The page pointers one pin call fills. */
+/*
+ * The page pointers one pin call fills; for a file, the window of it
+ * mapped into the caller for the calls of one fill (pvfio_pin_file()).
+ */
 struct pvfio_pin_buf {
 	struct page **pages;
 	unsigned long cap;
 	struct page *backup[PVFIO_BATCH_BACKUP];
+	unsigned long win_addr;
+	unsigned long win_len;
+	unsigned long win_start;
+	bool win_write;
+	unsigned long want_end;
 };
 
 static void pvfio_pin_buf_init(struct pvfio_pin_buf *buf, unsigned long npages)
@@ -295,6 +303,8 @@ static void pvfio_pin_buf_init(struct pvfio_pin_buf *buf, unsigned long npages)
 
 	cap = min(cap, npages);
 	buf->pages = NULL;
+	buf->win_addr = 0;
+	buf->want_end = 0;
 	if (cap > PVFIO_BATCH_BACKUP && !pvfio_fail_point())
 		buf->pages = kmalloc_array(cap, sizeof(struct page *),
 					   GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
@@ -306,8 +316,17 @@ static void pvfio_pin_buf_init(struct pvfio_pin_buf *buf, unsigned long npages)
 	}
 }
 
+/* Unmap a file window: from the process context that mapped it. */
+static void pvfio_pin_buf_unmap(struct pvfio_pin_buf *buf)
+{
+	if (buf->win_addr)
+		vm_munmap(buf->win_addr, buf->win_len);
+	buf->win_addr = 0;
+}
+
 static void pvfio_pin_buf_destroy(struct pvfio_pin_buf *buf)
 {
+	pvfio_pin_buf_unmap(buf);
 	if (buf->pages != buf->backup)
 		kfree(buf->pages);
 }
@@ -378,22 +397,46 @@ static long pvfio_pin_user(struct pvfio_pages *pages, unsigned long addr,
  */
 static long pvfio_pin_file(struct pvfio_pages *pages, unsigned long offset,
 			   unsigned long n, unsigned int gup_flags,
-			   struct page **out)
+			   struct page **out, struct pvfio_pin_buf *buf)
 {
 	unsigned long blk = file_inode(pages->file)->i_sb->s_blocksize;
-	unsigned long win = ALIGN_DOWN(offset, blk), addr, len;
+	unsigned long end = offset + (n << PAGE_SHIFT), win, addr, len;
+	bool write = gup_flags & FOLL_WRITE;
 	long rc;
 
 	if (!current->mm)
 		return -EFAULT;
-	len = ALIGN(offset + (n << PAGE_SHIFT), blk) - win;
+	/*
+	 * Within a fill (@buf) one window serves every call: map up to the
+	 * end of what the fill pins, so that the calls of small batches do
+	 * not map and unmap the file each time.
+	 */
+	if (buf && buf->win_addr &&
+	    (buf->win_write != write || offset < buf->win_start ||
+	     end > buf->win_start + buf->win_len))
+		pvfio_pin_buf_unmap(buf);
+	if (buf && buf->win_addr) {
+		addr = buf->win_addr + (offset - buf->win_start);
+		return pin_user_pages_fast(addr, n, gup_flags, out);
+	}
+	win = ALIGN_DOWN(offset, blk);
+	/* Bounded, so as not to strain the caller's address space. */
+	if (buf && buf->want_end > end)
+		end = max(end, min(buf->want_end, offset + SZ_256M));
+	len = ALIGN(end, blk) - win;
 	addr = vm_mmap(pages->file, 0, len,
-		       PROT_READ | (gup_flags & FOLL_WRITE ? PROT_WRITE : 0),
-		       MAP_SHARED, win);
+		       PROT_READ | (write ? PROT_WRITE : 0), MAP_SHARED, win);
 	if (IS_ERR_VALUE(addr))
 		return (long)addr;
 	rc = pin_user_pages_fast(addr + (offset - win), n, gup_flags, out);
-	vm_munmap(addr, len);
+	if (buf) {
+		buf->win_addr = addr;
+		buf->win_len = len;
+		buf->win_start = win;
+		buf->win_write = write;
+	} else {
+		vm_munmap(addr, len);
+	}
 	return rc;
 }
 
@@ -407,7 +450,8 @@ static long pvfio_pin_file(struct pvfio_pages *pages, unsigned long offset,
  * writable, or its process gone), -ENOMEM (over the limit), -EINTR.
  */
 static long pvfio_pin_new(struct pvfio_pages *pages, unsigned long index,
-			  unsigned long n, struct page **out, bool write)
+			  unsigned long n, struct page **out, bool write,
+			  struct pvfio_pin_buf *buf)
 {
 	unsigned int gup_flags = FOLL_LONGTERM;
 	unsigned long where = pages->uptr + (index << PAGE_SHIFT);
@@ -425,7 +469,7 @@ static long pvfio_pin_new(struct pvfio_pages *pages, unsigned long index,
 	if (pvfio_fail_point())
 		rc = -ENOMEM;
 	else if (pages->file)
-		rc = pvfio_pin_file(pages, where, n, gup_flags, out);
+		rc = pvfio_pin_file(pages, where, n, gup_flags, out, buf);
 	else
 		rc = pvfio_pin_user(pages, where, n, gup_flags, out);
 	if (rc <= 0) {
@@ -579,7 +623,9 @@ static long pvfio_pages_read(struct pvfio_pages *pages, unsigned long index,
 			room = batch->cap - batch->end;
 			if (room >= PVFIO_MIN_PIN_CALL)
 				n = min_t(unsigned long, n, room);
-			n = pvfio_pin_new(pages, index, n, buf->pages, write);
+			buf->want_end = pages->uptr + ((last + 1) << PAGE_SHIFT);
+			n = pvfio_pin_new(pages, index, n, buf->pages, write,
+					  buf);
 			if (n < 0) {
 				if (index != start)
 					return index - start;
@@ -1009,7 +1055,7 @@ int pvfio_pages_access_pin(struct pvfio_pages *pages, unsigned long start,
 			/* Pinned straight into @out. */
 			pinned = out + (index - start);
 			n = pvfio_pin_new(pages, index, end - index + 1, pinned,
-					  write);
+					  write, NULL);
 			if (n < 0) {
 				ret = n;
 				end = index - 1;
@@ -1117,9 +1163,10 @@ int pvfio_pages_rw(struct pvfio_pages *pages, unsigned long offset,
 	while (index <= last && !ret) {
 		end = pvfio_pages_span(pages, index, last, &holder, &area);
 		if (holder == PVFIO_HELD_NONE) {
+			buf.want_end = pages->uptr + ((last + 1) << PAGE_SHIFT);
 			n = pvfio_pin_new(pages, index,
 					  min(end - index + 1, buf.cap),
-					  buf.pages, write);
+					  buf.pages, write, &buf);
 			if (n < 0) {
 				ret = n;
 				break;
