@@ -407,9 +407,9 @@ out_put_idev:
  * pvfio_ifd_get_hw_info() - IOMMU_GET_HW_INFO of a mock device
  * @ucmd: the command
  *
- * Reports the selftest type and register, as iommufd's mock does.  No
- * capability is reported: pvfio's mock has no dirty tracking yet, and no
- * ATS; PASID is not provided.
+ * Reports the selftest type and register, as iommufd's mock does.  The
+ * only capability bit is PCI_ATS_NOT_SUPPORTED (a mock has no ATS): no
+ * dirty tracking yet, and PASID is not provided (max_pasid_log2 0).
  *
  * Return: 0 or an errno as iommufd gives it.
  */

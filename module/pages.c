@@ -409,7 +409,10 @@ static long pvfio_pin_file(struct pvfio_pages *pages, unsigned long offset,
 	/*
 	 * Within a fill (@buf) one window serves every call: map up to the
 	 * end of what the fill pins, so that the calls of small batches do
-	 * not map and unmap the file each time.
+	 * not map and unmap the file each time.  The window is in the
+	 * caller's own address space: a thread of it replacing the window
+	 * meanwhile only gets its own memory pinned, charged to itself, as a
+	 * MAP of that memory would.
 	 */
 	if (buf && buf->win_addr &&
 	    (buf->win_write != write || offset < buf->win_start ||

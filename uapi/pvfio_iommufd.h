@@ -1493,7 +1493,7 @@ struct pvfio_ifd_test_dmabuf_revoke {
  * Minimum size: up to @last, the whole struct.
  *
  * Errors: ENOTTY enable_test_ops is off; EOPNOTSUPP unknown @op, or an
- * operation listed above as not implemented; ENOENT @id does not name an
+ * operation listed above as not provided by pvfio; ENOENT @id does not name an
  * object of the right type; otherwise the operation's own errors.
  */
 struct pvfio_ifd_test_cmd {
