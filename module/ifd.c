@@ -68,7 +68,7 @@ PVFIO_IFD_SAME_FIELD(pvfio_ifd_ioas_copy, pvfio_ioas_copy, src_ioas_id);
 PVFIO_IFD_SAME_FIELD(pvfio_ifd_ioas_copy, pvfio_ioas_copy, length);
 PVFIO_IFD_SAME_FIELD(pvfio_ifd_ioas_copy, pvfio_ioas_copy, dst_iova);
 PVFIO_IFD_SAME_FIELD(pvfio_ifd_ioas_copy, pvfio_ioas_copy, src_iova);
-PVFIO_IFD_SAME_SIZE(pvfio_ifd_ioas_unmap, pvfio_ioas_unmap);
+/* pvfio's UNMAP goes on (a dirty bitmap); iommufd's stops at @length. */
 PVFIO_IFD_SAME_FIELD(pvfio_ifd_ioas_unmap, pvfio_ioas_unmap, ioas_id);
 PVFIO_IFD_SAME_FIELD(pvfio_ifd_ioas_unmap, pvfio_ioas_unmap, iova);
 PVFIO_IFD_SAME_FIELD(pvfio_ifd_ioas_unmap, pvfio_ioas_unmap, length);

@@ -32,6 +32,7 @@ void pvfio_iopt_init(struct pvfio_iopt *iopt)
 	INIT_LIST_HEAD(&iopt->kept_domains);
 	iopt->iova_alignment = 1;
 	iopt->huge_pages = true;
+	pvfio_dirty_init(&iopt->dirty);
 }
 
 static void pvfio_iopt_free_itree(struct rb_root_cached *root, size_t offset)
@@ -211,6 +212,7 @@ void pvfio_iopt_destroy(struct pvfio_iopt *iopt)
 		kfree(to_area(node));
 		cond_resched();
 	}
+	pvfio_dirty_destroy(&iopt->dirty);
 	pvfio_iopt_free_itree(&iopt->allowed_itree, 0);
 	pvfio_iopt_free_itree(&iopt->reserved_itree,
 			      offsetof(struct pvfio_reserved, node));
@@ -687,6 +689,7 @@ static int pvfio_iopt_check_whole(struct pvfio_iopt *iopt, unsigned long iova,
  * @iova: first IOVA
  * @last: last IOVA, inclusive (ULONG_MAX with @iova 0 is everything)
  * @unmapped: bytes unmapped
+ * @keep_dirty: see below
  *
  * Every domain but the first is unmapped and its IOTLB synced once; then
  * the first, which holds the pfns, is unmapped a batch at a time, each
@@ -698,11 +701,16 @@ static int pvfio_iopt_check_whole(struct pvfio_iopt *iopt, unsigned long iova,
  *
  * Mappings a MAP or COPY is still filling are waited for.
  *
+ * While the IOAS tracks dirty pages, @keep_dirty keeps the unmapped range's
+ * dirty state (and records what page tables without dirty bits may have
+ * written) for the caller to read; otherwise the state is dropped.
+ *
  * Return: 0, -ENOENT nothing mapped there or a mapping crosses an end of
  * the range, -EAGAIN (nothing changed), or -EINTR killed while waiting.
  */
 int pvfio_iopt_unmap(struct pvfio_iopt *iopt, unsigned long iova,
-		     unsigned long last, unsigned long *unmapped)
+		     unsigned long last, unsigned long *unmapped,
+		     bool keep_dirty)
 {
 	struct pvfio_domain *dom, *storage = NULL;
 	struct interval_tree_node *node, *next;
@@ -762,6 +770,7 @@ int pvfio_iopt_unmap(struct pvfio_iopt *iopt, unsigned long iova,
 	for (node = interval_tree_iter_first(&iopt->area_itree, iova, last);
 	     node; node = next) {
 		next = interval_tree_iter_next(node, iova, last);
+		pvfio_dirty_area_gone(iopt, to_area(node), keep_dirty);
 		if (storage)
 			pvfio_area_unfill_storage(iopt, to_area(node));
 		interval_tree_remove(node, &iopt->area_itree);
@@ -1075,6 +1084,8 @@ void pvfio_iopt_remove_domain(struct pvfio_iopt *iopt,
 	if (!dom->added)
 		goto out_unlock;
 	if (list_is_singular(&iopt->domains)) {
+		/* What its devices may have written stays recorded. */
+		pvfio_dirty_domains_gone(iopt);
 		/* The pins go with the last domain. */
 		for (node = interval_tree_iter_first(&iopt->area_itree, 0,
 						     ULONG_MAX);
@@ -1365,6 +1376,12 @@ void pvfio_iopt_access_unpin(struct pvfio_iopt *iopt, unsigned long iova,
 	struct pvfio_pin_walk w = { .dirty = dirty };
 
 	down_read(&iopt->iova_rwsem);
+	/*
+	 * A write pin's pages count as written once more, recorded before
+	 * its record goes (pvfio_access_for_each_write_pin()).
+	 */
+	if (dirty)
+		pvfio_dirty_record(iopt, iova, last, false);
 	/* The areas cannot go while the pin exists: no hole is possible. */
 	WARN_ON(pvfio_iopt_for_each_area(iopt, iova, last, pvfio_pin_drop,
 					 &w));
@@ -1429,9 +1446,13 @@ int pvfio_iopt_rw(struct pvfio_iopt *iopt, unsigned long iova, void *data,
 	down_read(&iopt->iova_rwsem);
 	/* Check every mapping's permission before copying anything. */
 	ret = pvfio_iopt_for_each_area(iopt, iova, last, pvfio_rw_check, &w);
-	if (!ret)
+	if (!ret) {
 		ret = pvfio_iopt_for_each_area(iopt, iova, last, pvfio_rw_area,
 					       &w);
+		/* Recorded after the copy: a read in between sees it later. */
+		if (write)
+			pvfio_dirty_record(iopt, iova, last, false);
+	}
 	up_read(&iopt->iova_rwsem);
 	return ret;
 }

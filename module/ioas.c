@@ -83,6 +83,9 @@ void pvfio_ioas_destroy(struct pvfio_object *obj)
  * @iova: first IOVA
  * @last: last IOVA, inclusive (ULONG_MAX with @iova 0: everything)
  * @unmapped: bytes unmapped
+ * @keep_dirty: keep the range's dirty state for the caller to read (the
+ *              revoked write pins and page tables without dirty bits add
+ *              theirs), instead of dropping it
  *
  * While accesses hold pins in the range, new pins there fail; each access
  * holding some is called back once per round with the whole range, and the
@@ -92,12 +95,14 @@ void pvfio_ioas_destroy(struct pvfio_object *obj)
  * (nothing unmapped, pins allowed again).
  */
 int pvfio_ioas_unmap_range(struct pvfio_ioas *ioas, unsigned long iova,
-			   unsigned long last, unsigned long *unmapped)
+			   unsigned long last, unsigned long *unmapped,
+			   bool keep_dirty)
 {
 	int round, ret;
 
 	for (round = 0; ; round++) {
-		ret = pvfio_iopt_unmap(&ioas->iopt, iova, last, unmapped);
+		ret = pvfio_iopt_unmap(&ioas->iopt, iova, last, unmapped,
+				       keep_dirty);
 		if (ret != -EAGAIN) {
 			/* A later round failing otherwise must unblock pins. */
 			if (ret && round)
@@ -273,20 +278,48 @@ out_put:
 	return ret;
 }
 
+/* UNMAP with PVFIO_IOAS_UNMAP_DIRTY_BITMAP: check it before unmapping. */
+static int pvfio_ioas_unmap_bitmap(struct pvfio_ioas *ioas,
+				   struct pvfio_ioas_unmap *cmd,
+				   struct pvfio_bitmap *bm)
+{
+	if (cmd->iova == 0 && cmd->length == U64_MAX)
+		return -EINVAL;
+	if (!READ_ONCE(ioas->iopt.dirty.tracking))
+		return -EINVAL;
+	return pvfio_bitmap_init(bm, cmd->dirty_bitmap, cmd->iova, cmd->length,
+				 cmd->page_size, PAGE_SIZE);
+}
+
 int pvfio_ioas_unmap(struct pvfio_ucmd *ucmd)
 {
 	struct pvfio_ioas_unmap *cmd = ucmd->cmd;
 	unsigned long unmapped = 0;
+	struct pvfio_bitmap bm = {};
 	struct pvfio_ioas *ioas;
+	bool with_bitmap;
 	u64 last;
 	int ret;
+
+	/* iommufd's struct ends at @length: the rest is not even read. */
+	with_bitmap = !ucmd->ctx->ifd &&
+		      (cmd->flags & PVFIO_IOAS_UNMAP_DIRTY_BITMAP);
+	if (!ucmd->ctx->ifd &&
+	    ((cmd->flags & ~PVFIO_IOAS_UNMAP_DIRTY_BITMAP) || cmd->__reserved))
+		return -EOPNOTSUPP;
 
 	ioas = pvfio_get_ioas(ucmd->ctx, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
+	if (with_bitmap) {
+		ret = pvfio_ioas_unmap_bitmap(ioas, cmd, &bm);
+		if (ret)
+			goto out_put;
+	}
 
 	if (cmd->iova == 0 && cmd->length == U64_MAX) {
-		ret = pvfio_ioas_unmap_range(ioas, 0, ULONG_MAX, &unmapped);
+		ret = pvfio_ioas_unmap_range(ioas, 0, ULONG_MAX, &unmapped,
+					     false);
 		/* Unmapping everything of an empty IOAS is not an error. */
 		if (ret == -ENOENT)
 			ret = 0;
@@ -296,13 +329,27 @@ int pvfio_ioas_unmap(struct pvfio_ucmd *ucmd)
 		   last > ULONG_MAX) {
 		ret = -EOVERFLOW;
 	} else {
-		ret = pvfio_ioas_unmap_range(ioas, cmd->iova, last, &unmapped);
+		ret = pvfio_ioas_unmap_range(ioas, cmd->iova, last, &unmapped,
+					     with_bitmap);
 	}
 	if (ret)
-		goto out_put;
+		goto out_bitmap;
 
+	if (with_bitmap) {
+		u32 none = 0;
+
+		/* The mappings are gone; their last dirty word follows. */
+		ret = pvfio_ioas_read_dirty(ioas, &bm, true, NULL, &none);
+		/* Tracking stopped meanwhile: the state went with it. */
+		if (ret == -EINVAL)
+			ret = 0;
+		if (ret)
+			goto out_bitmap;
+	}
 	cmd->length = unmapped;
 	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
+out_bitmap:
+	pvfio_bitmap_destroy(&bm);
 out_put:
 	pvfio_object_put(&ioas->obj);
 	return ret;

@@ -417,6 +417,8 @@ union pvfio_ucmd_buffer {
 	struct pvfio_access_rw access_rw;
 	struct pvfio_access_ioas access_ioas;
 	struct pvfio_access_detach access_detach;
+	struct pvfio_ioas_set_dirty_tracking set_dirty_tracking;
+	struct pvfio_ioas_get_dirty_bitmap get_dirty_bitmap;
 	struct pvfio_test_cmd test;
 };
 
@@ -469,6 +471,10 @@ static const struct pvfio_ioctl_op pvfio_ioctl_ops[] = {
 		    struct pvfio_access_create, out_fd, false),
 	PVFIO_IOCTL(PVFIO_IOAS_CHANGE_PROCESS, pvfio_ioas_change_process,
 		    struct pvfio_ioas_change_process, __reserved, false),
+	PVFIO_IOCTL(PVFIO_IOAS_SET_DIRTY_TRACKING, pvfio_ioas_set_dirty_tracking,
+		    struct pvfio_ioas_set_dirty_tracking, __reserved, false),
+	PVFIO_IOCTL(PVFIO_IOAS_GET_DIRTY_BITMAP, pvfio_ioas_get_dirty_bitmap,
+		    struct pvfio_ioas_get_dirty_bitmap, pessimistic, false),
 	PVFIO_ACCESS_IOCTL(PVFIO_ACCESS_PIN, pvfio_uaccess_pin,
 			   struct pvfio_access_pin, __reserved),
 	PVFIO_ACCESS_IOCTL(PVFIO_ACCESS_UNPIN, pvfio_uaccess_unpin,

@@ -415,6 +415,58 @@ struct pvfio_area {
 };
 
 /**
+ * struct pvfio_bitmap - writes a user's dirty bitmap a chunk at a time
+ * @data: user address of the bitmap
+ * @iova: IOVA of its bit 0
+ * @last: last IOVA it covers
+ * @pgshift: log2 of the bytes one bit stands for
+ * @buf: the current chunk's bits (one page of them)
+ * @chunk_iova: IOVA of the chunk's bit 0
+ * @chunk_last: last IOVA the chunk covers
+ * @chunk_nbits: bits in the chunk
+ * @started: pvfio_bitmap_next_chunk() was called
+ *
+ * Usage: pvfio_bitmap_init(); while (pvfio_bitmap_next_chunk()) { set the
+ * chunk's bits with pvfio_bitmap_set(); pvfio_bitmap_flush(); };
+ * pvfio_bitmap_destroy().
+ */
+struct pvfio_bitmap {
+	u64 data;
+	unsigned long iova;
+	unsigned long last;
+	unsigned int pgshift;
+	unsigned long *buf;
+	unsigned long chunk_iova;
+	unsigned long chunk_last;
+	unsigned long chunk_nbits;
+	bool started;
+};
+
+int pvfio_bitmap_init(struct pvfio_bitmap *bm, u64 data, u64 iova,
+		      u64 length, u64 page_size, unsigned long min_page_size);
+void pvfio_bitmap_destroy(struct pvfio_bitmap *bm);
+bool pvfio_bitmap_next_chunk(struct pvfio_bitmap *bm);
+void pvfio_bitmap_set(struct pvfio_bitmap *bm, unsigned long start,
+		      unsigned long last);
+int pvfio_bitmap_flush(struct pvfio_bitmap *bm);
+
+/**
+ * struct pvfio_dirty - an IOAS's record of written pages (dirty.c)
+ * @lock: protects everything below; inside pvfio_iopt.iova_rwsem
+ * @tracking: SET_DIRTY_TRACKING enabled it
+ * @lost: a record could not be stored (no memory): every writeable
+ *        mapping reads as dirty, pessimistically, until tracking restarts
+ * @bits: IOVA >> (PAGE_SHIFT + PVFIO_DIRTY_GROUP_SHIFT) -> xa_mk_value()
+ *        of PVFIO_DIRTY_GROUP exact bits, then as many pessimistic ones
+ */
+struct pvfio_dirty {
+	struct mutex lock;	/* protects the fields below */
+	bool tracking;
+	bool lost;
+	struct xarray bits;
+};
+
+/**
  * struct pvfio_iopt - IOVA space of an IOAS
  * @domains_rwsem: held for read while areas are mapped into the domains
  *                 without @iova_rwsem, for write (with @iova_rwsem) to
@@ -435,6 +487,7 @@ struct pvfio_area {
  *                  @access_alignment
  * @access_alignment: the largest alignment an attached access needs
  * @huge_pages: map contiguous runs with one call (PVFIO_OPTION_HUGE_PAGES)
+ * @dirty: pages written while dirty tracking is on (dirty.c)
  */
 struct pvfio_iopt {
 	struct rw_semaphore domains_rwsem;
@@ -449,6 +502,7 @@ struct pvfio_iopt {
 	unsigned long iova_alignment;
 	unsigned long access_alignment;
 	bool huge_pages;
+	struct pvfio_dirty dirty;
 };
 
 /**
@@ -486,7 +540,8 @@ void pvfio_area_unfill_storage(struct pvfio_iopt *iopt,
 			       struct pvfio_area *area);
 void pvfio_area_set_storage(struct pvfio_area *area, struct pvfio_domain *dom);
 int pvfio_iopt_unmap(struct pvfio_iopt *iopt, unsigned long iova,
-		     unsigned long last, unsigned long *unmapped);
+		     unsigned long last, unsigned long *unmapped,
+		     bool keep_dirty);
 int pvfio_iopt_copy(struct pvfio_iopt *dst, struct pvfio_iopt *src,
 		    unsigned long src_iova, unsigned long length,
 		    unsigned long *dst_iova, int prot, bool fixed);
@@ -574,7 +629,30 @@ struct pvfio_access {
 void pvfio_ioas_notify_accesses(struct pvfio_ioas *ioas, unsigned long iova,
 				unsigned long last, bool final);
 int pvfio_ioas_unmap_range(struct pvfio_ioas *ioas, unsigned long iova,
-			   unsigned long last, unsigned long *unmapped);
+			   unsigned long last, unsigned long *unmapped,
+			   bool keep_dirty);
+
+/* The IOAS's dirty tracker, dirty.c */
+void pvfio_dirty_init(struct pvfio_dirty *dirty);
+void pvfio_dirty_destroy(struct pvfio_dirty *dirty);
+void pvfio_dirty_record(struct pvfio_iopt *iopt, unsigned long start,
+			unsigned long last, bool pessimistic);
+void pvfio_dirty_forget(struct pvfio_iopt *iopt, unsigned long start,
+			unsigned long last);
+void pvfio_dirty_area_gone(struct pvfio_iopt *iopt, struct pvfio_area *area,
+			   bool keep);
+void pvfio_dirty_domains_gone(struct pvfio_iopt *iopt);
+int pvfio_ioas_set_dirty_tracking(struct pvfio_ucmd *ucmd);
+int pvfio_ioas_get_dirty_bitmap(struct pvfio_ucmd *ucmd);
+int pvfio_ioas_read_dirty(struct pvfio_ioas *ioas, struct pvfio_bitmap *bm,
+			  bool clear, struct pvfio_iova_range __user *uranges,
+			  u32 *num_ranges);
+void pvfio_access_for_each_write_pin(struct pvfio_access *access,
+				     struct pvfio_ioas *ioas,
+				     unsigned long start, unsigned long last,
+				     void (*fn)(void *arg, unsigned long start,
+						unsigned long last),
+				     void *arg);
 
 static inline struct pvfio_ioas *pvfio_get_ioas(struct pvfio_ctx *ctx, u32 id)
 {

@@ -62,6 +62,8 @@ enum {
 	PVFIO_CMD_IOAS_MAP_FILE = 0xad,
 	PVFIO_CMD_ACCESS_CREATE = 0xae,
 	PVFIO_CMD_IOAS_CHANGE_PROCESS = 0xaf,
+	PVFIO_CMD_IOAS_SET_DIRTY_TRACKING = 0xb0,
+	PVFIO_CMD_IOAS_GET_DIRTY_BITMAP = 0xb1,
 	/* Commands on an access file descriptor. */
 	PVFIO_CMD_ACCESS_PIN = 0xc0,
 	PVFIO_CMD_ACCESS_UNPIN = 0xc1,
@@ -266,28 +268,67 @@ struct pvfio_ioas_map_file {
 #define PVFIO_IOAS_MAP_FILE _IO(PVFIO_TYPE, PVFIO_CMD_IOAS_MAP_FILE)
 
 /**
+ * enum pvfio_ioas_unmap_flags - flags of UNMAP
+ * @PVFIO_IOAS_UNMAP_DIRTY_BITMAP: report the dirty state of what is
+ *                                 unmapped in @dirty_bitmap (the IOAS must
+ *                                 be tracking, see
+ *                                 PVFIO_IOAS_SET_DIRTY_TRACKING)
+ */
+enum pvfio_ioas_unmap_flags {
+	PVFIO_IOAS_UNMAP_DIRTY_BITMAP = 1 << 0,
+};
+
+/**
  * struct pvfio_ioas_unmap - ioctl(PVFIO_IOAS_UNMAP)
  * @size: sizeof(struct pvfio_ioas_unmap)
  * @ioas_id: the IOAS
  * @iova: start of the range
  * @length: input: bytes in the range; output: bytes unmapped
+ * @flags: enum pvfio_ioas_unmap_flags
+ * @__reserved: must be 0
+ * @page_size: with PVFIO_IOAS_UNMAP_DIRTY_BITMAP, the bytes one bit of
+ *             @dirty_bitmap stands for, as for GET_DIRTY_BITMAP
+ * @dirty_bitmap: with PVFIO_IOAS_UNMAP_DIRTY_BITMAP, user pointer to a
+ *                bitmap of @length / @page_size bits (in __u64 words, bit
+ *                n of word w for @iova + (64 * w + n) * @page_size)
  *
  * Unmap every mapping inside [iova, iova + length): whole mappings only.  A
  * range that cuts through a mapping fails and changes nothing.  @iova = 0
  * with @length = U64_MAX unmaps everything.  Every hardware page table is
  * unmapped and its IOTLB flushed before the pages are unpinned.
  *
+ * While the IOAS tracks dirty pages, an UNMAP without
+ * PVFIO_IOAS_UNMAP_DIRTY_BITMAP drops the dirty state of what it unmaps.
+ * With it, the last word on the range is returned: access pins in the range
+ * are revoked first (their pages count as written at unpin), page tables
+ * without dirty bits report their writeable mappings, and then every page
+ * of [@iova, @iova + @length) dirty since the last read is set in
+ * @dirty_bitmap (bits are only set: zero the bitmap first) and cleared in
+ * the IOAS, exactly as PVFIO_IOAS_GET_DIRTY_BITMAP would.  The range
+ * must then be @page_size aligned, and not the "everything" form.  If the
+ * bitmap cannot be written the mappings are still gone, the call fails
+ * with EFAULT, and the range's dirty state stays in the IOAS for
+ * PVFIO_IOAS_GET_DIRTY_BITMAP.  VFIO type1's unmap with
+ * VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP is the model.
+ *
  * Errors: ENOENT no mapping in the range, a mapping crossing either end of
- * it, or no such IOAS; EINVAL zero length; EOVERFLOW iova + length
+ * it, or no such IOAS; EINVAL zero length, or with
+ * PVFIO_IOAS_UNMAP_DIRTY_BITMAP: the IOAS is not tracking, a bad
+ * @page_size, or a range not aligned to it; EOVERFLOW iova + length
  * overflows; EDEADLOCK an access kept pins in the range after a bounded
  * number of unmap callbacks (nothing is unmapped, and the range can be
- * pinned again).
+ * pinned again); EOPNOTSUPP unknown @flags or non-zero @__reserved;
+ * EFAULT the bitmap could not be written (see above).
  */
 struct pvfio_ioas_unmap {
 	__u32 size;
 	__u32 ioas_id;
 	__aligned_u64 iova;
 	__aligned_u64 length;
+	__u32 flags;
+	__u32 __reserved;
+	__aligned_u64 page_size;
+	__aligned_u64 dirty_bitmap;
 };
 #define PVFIO_IOAS_UNMAP _IO(PVFIO_TYPE, PVFIO_CMD_IOAS_UNMAP)
 
@@ -429,6 +470,117 @@ struct pvfio_ioas_change_process {
 	__u32 __reserved;
 };
 #define PVFIO_IOAS_CHANGE_PROCESS _IO(PVFIO_TYPE, PVFIO_CMD_IOAS_CHANGE_PROCESS)
+
+/**
+ * enum pvfio_dirty_tracking_flags - flags of SET_DIRTY_TRACKING
+ * @PVFIO_DIRTY_TRACKING_ENABLE: start tracking (without it: stop)
+ */
+enum pvfio_dirty_tracking_flags {
+	PVFIO_DIRTY_TRACKING_ENABLE = 1 << 0,
+};
+
+/**
+ * struct pvfio_ioas_set_dirty_tracking - ioctl(PVFIO_IOAS_SET_DIRTY_TRACKING)
+ * @size: sizeof(struct pvfio_ioas_set_dirty_tracking)
+ * @ioas_id: the IOAS
+ * @flags: enum pvfio_dirty_tracking_flags
+ * @__reserved: must be 0
+ *
+ * Start or stop tracking which pages of the IOAS are written by DMA.
+ * Starting begins with a clean state (starting again while tracking
+ * clears it); stopping drops the state.  The state belongs to the IOAS:
+ * attaching, detaching or replacing devices and accesses changes how
+ * pages become dirty, never what was recorded.
+ *
+ * While tracking, a page is dirty when:
+ *
+ * - an access wrote it with PVFIO_ACCESS_RW (or pvfio_access_rw()): exact;
+ * - an access pin with PVFIO_ACCESS_WRITE covers it: dirty on every read
+ *   from the pin until its unpin, and once more after the unpin: exact;
+ * - it is mapped writeable while a hardware page table of the IOAS cannot
+ *   report dirty bits (every IOMMU driver of Debian's kernels, and the
+ *   test operations' mock devices): dirty on every read for as long as it
+ *   stays mapped there, and once more after its page table is detached or
+ *   its mapping unmapped (VFIO type1's model): pessimistic, and
+ *   GET_DIRTY_BITMAP names such ranges.
+ *
+ * Pages an access pinned only for read, and pages nothing wrote, are never
+ * dirty.  In-kernel iommufd tracks only hardware page tables whose IOMMU
+ * sets dirty bits; this is pvfio's own, for emulated devices.
+ *
+ * Errors: ENOENT no such IOAS; EOPNOTSUPP unknown @flags or non-zero
+ * @__reserved.
+ */
+struct pvfio_ioas_set_dirty_tracking {
+	__u32 size;
+	__u32 ioas_id;
+	__u32 flags;
+	__u32 __reserved;
+};
+#define PVFIO_IOAS_SET_DIRTY_TRACKING \
+	_IO(PVFIO_TYPE, PVFIO_CMD_IOAS_SET_DIRTY_TRACKING)
+
+/**
+ * enum pvfio_dirty_bitmap_flags - flags of GET_DIRTY_BITMAP
+ * @PVFIO_DIRTY_BITMAP_NO_CLEAR: report without clearing
+ */
+enum pvfio_dirty_bitmap_flags {
+	PVFIO_DIRTY_BITMAP_NO_CLEAR = 1 << 0,
+};
+
+/**
+ * struct pvfio_ioas_get_dirty_bitmap - ioctl(PVFIO_IOAS_GET_DIRTY_BITMAP)
+ * @size: sizeof(struct pvfio_ioas_get_dirty_bitmap)
+ * @ioas_id: the IOAS, which must be tracking
+ * @flags: enum pvfio_dirty_bitmap_flags
+ * @num_pessimistic: input: capacity of @pessimistic, in entries; output:
+ *                   the number of pessimistic ranges found (the first
+ *                   input-many are written)
+ * @iova: first IOVA of the range, a multiple of @page_size
+ * @length: bytes in the range, a non-zero multiple of @page_size
+ * @page_size: the bytes one bit stands for: a power of two, at least
+ *             PAGE_SIZE; a bit is set if any page inside it is dirty
+ * @data: user pointer to the bitmap: @length / @page_size bits, in __u64
+ *        words, bit n of word w for @iova + (64 * w + n) * @page_size
+ * @pessimistic: user pointer to an array of struct pvfio_iova_range, or 0
+ *               with @num_pessimistic 0
+ *
+ * Set the bit of every dirty page of the range in @data (bits are only
+ * set, never cleared: zero the bitmap first) and, unless
+ * PVFIO_DIRTY_BITMAP_NO_CLEAR, clear what was recorded of the range.  Pins
+ * and mappings that make pages dirty "on every read" keep doing so.
+ *
+ * The ranges, in @page_size units, sorted and merged, whose bits came from
+ * a page table without dirty bits are written to @pessimistic: there the
+ * report is VFIO type1's (everything mapped writeable), elsewhere it is
+ * exact.  Too small an array is not an error: @num_pessimistic tells how
+ * many there were, the bitmap is complete either way.
+ *
+ * The kernel works through the bitmap one page of it (32768 bits) at a time
+ * and only writes the words of pages that hold a set bit, so any range,
+ * up to the whole 64-bit space, is read in bounded memory and in time that
+ * grows with its number of 32768-bit chunks.  If writing the bitmap fails,
+ * what was not written stays recorded (nothing is lost) and the call fails
+ * with EFAULT.
+ *
+ * Errors: ENOENT no such IOAS; EINVAL the IOAS is not tracking, a bad
+ * @page_size, a zero or unaligned range; EOVERFLOW the range passes the
+ * end of the address space; EOPNOTSUPP unknown @flags; EFAULT @data or
+ * @pessimistic cannot be written.
+ */
+struct pvfio_ioas_get_dirty_bitmap {
+	__u32 size;
+	__u32 ioas_id;
+	__u32 flags;
+	__u32 num_pessimistic;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 page_size;
+	__aligned_u64 data;
+	__aligned_u64 pessimistic;
+};
+#define PVFIO_IOAS_GET_DIRTY_BITMAP \
+	_IO(PVFIO_TYPE, PVFIO_CMD_IOAS_GET_DIRTY_BITMAP)
 
 /**
  * struct pvfio_hwpt_alloc - ioctl(PVFIO_HWPT_ALLOC)
