@@ -70,24 +70,22 @@ static bool pvfio_access_has_pins(struct pvfio_access *access,
 }
 
 /**
- * pvfio_access_for_each_write_pin() - the write pins of an access on an IOAS
+ * pvfio_access_write_pins() - the write pins of an access on an IOAS
  * @access: the access
  * @ioas: the IOAS (after a replace, pins on the old one are not its)
  * @start: first IOVA of interest
  * @last: last IOVA of interest
- * @fn: called with each pin's page-aligned range, under the pins' spinlock
- * @arg: passed to @fn
+ * @bm: if not NULL, set the pages of each pin in its current chunk
+ * @first: if not NULL, lowered to the first pinned IOVA found
  *
  * For the dirty tracker: a pin for write makes its pages dirty for as long
  * as it lasts.  A pin still being made does not count: its consumer has
  * not got the pages yet.
  */
-void pvfio_access_for_each_write_pin(struct pvfio_access *access,
-				     struct pvfio_ioas *ioas,
-				     unsigned long start, unsigned long last,
-				     void (*fn)(void *arg, unsigned long start,
-						unsigned long last),
-				     void *arg)
+void pvfio_access_write_pins(struct pvfio_access *access,
+			     struct pvfio_ioas *ioas, unsigned long start,
+			     unsigned long last, struct pvfio_bitmap *bm,
+			     unsigned long *first)
 {
 	struct interval_tree_node *node;
 	struct pvfio_pin_rec *pin;
@@ -96,9 +94,13 @@ void pvfio_access_for_each_write_pin(struct pvfio_access *access,
 	for (node = interval_tree_iter_first(&access->pins, start, last); node;
 	     node = interval_tree_iter_next(node, start, last)) {
 		pin = container_of(node, struct pvfio_pin_rec, node);
-		if (pin->ioas == ioas && pin->write && !pin->pending)
-			fn(arg, node->start & PAGE_MASK,
-			   node->last | ~PAGE_MASK);
+		if (pin->ioas != ioas || !pin->write || pin->pending)
+			continue;
+		if (bm)
+			pvfio_bitmap_set(bm, node->start & PAGE_MASK,
+					 node->last | ~PAGE_MASK);
+		if (first)
+			*first = min(*first, node->start & PAGE_MASK);
 	}
 	spin_unlock(&access->pins_lock);
 }

@@ -115,10 +115,16 @@ bool pvfio_bitmap_next_chunk(struct pvfio_bitmap *bm)
 		bm->started = true;
 		bm->chunk_iova = bm->iova;
 	} else {
-		if (bm->chunk_last == bm->last)
+		if (bm->chunk_last == bm->last || bm->done)
 			return false;
 		bm->chunk_iova = bm->chunk_last + 1;
+		/* Start at the 64-bit word holding the next IOVA of interest. */
+		if (bm->next > bm->chunk_iova)
+			bm->chunk_iova = bm->iova +
+				((((bm->next - bm->iova) >> bm->pgshift) &
+				  ~63UL) << bm->pgshift);
 	}
+	bm->next = 0;
 	nbits = min_t(unsigned long, ((bm->last - bm->chunk_iova) >>
 				      bm->pgshift) + 1,
 		      PVFIO_BITMAP_CHUNK_BITS);
@@ -148,6 +154,26 @@ void pvfio_bitmap_set(struct pvfio_bitmap *bm, unsigned long start,
 	first_bit = (start - bm->chunk_iova) >> bm->pgshift;
 	last_bit = (last - bm->chunk_iova) >> bm->pgshift;
 	bitmap_set(bm->buf, first_bit, last_bit - first_bit + 1);
+}
+
+/**
+ * pvfio_bitmap_skip_to() - nothing is dirty before an IOVA
+ * @bm: the writer
+ * @iova: the first IOVA after the current chunk that may be dirty;
+ *        ULONG_MAX with @none for none at all
+ * @none: nothing after the current chunk is dirty
+ *
+ * Lets pvfio_bitmap_next_chunk() jump over empty parts of the range, so
+ * that reading costs time by the chunks holding something, not by the
+ * range's length.
+ */
+void pvfio_bitmap_skip_to(struct pvfio_bitmap *bm, unsigned long iova,
+			  bool none)
+{
+	if (none || iova > bm->last)
+		bm->done = true;
+	else
+		bm->next = iova;
 }
 
 /**
@@ -191,8 +217,7 @@ int pvfio_bitmap_flush(struct pvfio_bitmap *bm)
  */
 
 #define PVFIO_DIRTY_GROUP_SHIFT 4
-#define PVFIO_DIRTY_GROUP (1UL << PVFIO_DIRTY_GROUP_SHIFT)
-#define PVFIO_DIRTY_EXACT GENMASK(PVFIO_DIRTY_GROUP - 1, 0)
+#define PVFIO_DIRTY_GROUP BIT(PVFIO_DIRTY_GROUP_SHIFT)
 
 /* The xarray index of the group holding @iova's page. */
 static unsigned long pvfio_dirty_index(unsigned long iova)
@@ -390,10 +415,48 @@ struct pvfio_dirty_read {
 	u32 found;
 };
 
-static void pvfio_dirty_read_pin(void *arg, unsigned long start,
-				 unsigned long last)
+/*
+ * Under the read's locks: the first IOVA after @after that may read dirty,
+ * or false if none does.
+ */
+static bool pvfio_dirty_next(struct pvfio_ioas *ioas, unsigned long after,
+			     bool mappings, unsigned long *next)
 {
-	pvfio_bitmap_set(arg, start, last);
+	struct pvfio_iopt *iopt = &ioas->iopt;
+	unsigned long index = pvfio_dirty_index(after);
+	unsigned long first = ULONG_MAX;
+	struct interval_tree_node *node;
+	struct pvfio_access *access;
+	bool found = false;
+
+	if (after == ULONG_MAX)
+		return false;
+	/* The group holding @after may reach past it. */
+	if (xa_find(&iopt->dirty.bits, &index, ULONG_MAX, XA_PRESENT)) {
+		first = max(index << (PAGE_SHIFT + PVFIO_DIRTY_GROUP_SHIFT),
+			    after + 1);
+		found = true;
+	}
+	if (mappings) {
+		node = interval_tree_iter_first(&iopt->area_itree, after + 1,
+						ULONG_MAX);
+		if (node) {
+			first = min(first, max(node->start, after + 1));
+			found = true;
+		}
+	}
+	xa_for_each(&ioas->accesses, index, access) {
+		unsigned long pin = ULONG_MAX;
+
+		pvfio_access_write_pins(access, ioas, after + 1, ULONG_MAX,
+					NULL, &pin);
+		if (pin != ULONG_MAX) {
+			first = min(first, max(pin, after + 1));
+			found = true;
+		}
+	}
+	*next = first;
+	return found;
 }
 
 /* Pessimistic bits of the chunk: set them in both bitmaps. */
@@ -467,7 +530,8 @@ static int pvfio_dirty_read_chunk(struct pvfio_ioas *ioas,
 	unsigned long cs = bm->chunk_iova, ce = bm->chunk_last;
 	struct interval_tree_node *node;
 	struct pvfio_access *access;
-	unsigned long index;
+	unsigned long index, next;
+	bool mappings, found;
 	void *entry;
 	int ret = 0;
 
@@ -502,10 +566,10 @@ static int pvfio_dirty_read_chunk(struct pvfio_ioas *ioas,
 	}
 
 	xa_for_each(&ioas->accesses, index, access)
-		pvfio_access_for_each_write_pin(access, ioas, cs, ce,
-						pvfio_dirty_read_pin, bm);
+		pvfio_access_write_pins(access, ioas, cs, ce, bm, NULL);
 
-	if (!list_empty(&iopt->domains) || dirty->lost) {
+	mappings = !list_empty(&iopt->domains) || dirty->lost;
+	if (mappings) {
 		for (node = interval_tree_iter_first(&iopt->area_itree, cs, ce);
 		     node; node = interval_tree_iter_next(node, cs, ce)) {
 			struct pvfio_area *area =
@@ -516,6 +580,8 @@ static int pvfio_dirty_read_chunk(struct pvfio_ioas *ioas,
 						      node->last);
 		}
 	}
+	found = pvfio_dirty_next(ioas, ce, mappings, &next);
+	pvfio_bitmap_skip_to(bm, next, !found);
 out_unlock:
 	mutex_unlock(&dirty->lock);
 	up_read(&iopt->iova_rwsem);

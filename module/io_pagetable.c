@@ -1378,7 +1378,7 @@ void pvfio_iopt_access_unpin(struct pvfio_iopt *iopt, unsigned long iova,
 	down_read(&iopt->iova_rwsem);
 	/*
 	 * A write pin's pages count as written once more, recorded before
-	 * its record goes (pvfio_access_for_each_write_pin()).
+	 * its record goes (pvfio_access_write_pins()).
 	 */
 	if (dirty)
 		pvfio_dirty_record(iopt, iova, last, false);

@@ -20,6 +20,9 @@
  *           pvfio_pages.mutex            (what of a mapping's memory is
  *                                         pinned, and by whom)
  *             mm->mmap_lock              (pinning, charging)
+ *           pvfio_dirty.lock             (the IOAS's dirty record; only
+ *                                         allocation and, for a read,
+ *                                         access pins_locks inside)
  *           pvfio_ctx.objects xa_lock    (spinlock, a leaf)
  *
  * A MAP or COPY places its areas under iova_rwsem, then pins and maps them
@@ -36,7 +39,9 @@
  *       pvfio_access.lock
  *         pvfio_ioas.access_lock
  *           pvfio_iopt.iova_rwsem
- *             pvfio_access.pins_lock (spinlock, a leaf)
+ *             pvfio_dirty.lock       (dirty.c: a read holds the three
+ *                                     above it, then pins_locks)
+ *               pvfio_access.pins_lock (spinlock, a leaf)
  *
  * pvfio_ctx.accesses_lock is only ever taken alone, or (debugfs.c) around
  * pvfio_access.pins_lock.  No pvfio lock is held while an access's unmap
@@ -424,7 +429,9 @@ struct pvfio_area {
  * @chunk_iova: IOVA of the chunk's bit 0
  * @chunk_last: last IOVA the chunk covers
  * @chunk_nbits: bits in the chunk
+ * @next: where the next chunk may start, from pvfio_bitmap_skip_to()
  * @started: pvfio_bitmap_next_chunk() was called
+ * @done: pvfio_bitmap_skip_to() found nothing after the current chunk
  *
  * Usage: pvfio_bitmap_init(); while (pvfio_bitmap_next_chunk()) { set the
  * chunk's bits with pvfio_bitmap_set(); pvfio_bitmap_flush(); };
@@ -439,7 +446,9 @@ struct pvfio_bitmap {
 	unsigned long chunk_iova;
 	unsigned long chunk_last;
 	unsigned long chunk_nbits;
+	unsigned long next;
 	bool started;
+	bool done;
 };
 
 int pvfio_bitmap_init(struct pvfio_bitmap *bm, u64 data, u64 iova,
@@ -448,6 +457,8 @@ void pvfio_bitmap_destroy(struct pvfio_bitmap *bm);
 bool pvfio_bitmap_next_chunk(struct pvfio_bitmap *bm);
 void pvfio_bitmap_set(struct pvfio_bitmap *bm, unsigned long start,
 		      unsigned long last);
+void pvfio_bitmap_skip_to(struct pvfio_bitmap *bm, unsigned long iova,
+			  bool none);
 int pvfio_bitmap_flush(struct pvfio_bitmap *bm);
 
 /**
@@ -647,12 +658,10 @@ int pvfio_ioas_get_dirty_bitmap(struct pvfio_ucmd *ucmd);
 int pvfio_ioas_read_dirty(struct pvfio_ioas *ioas, struct pvfio_bitmap *bm,
 			  bool clear, struct pvfio_iova_range __user *uranges,
 			  u32 *num_ranges);
-void pvfio_access_for_each_write_pin(struct pvfio_access *access,
-				     struct pvfio_ioas *ioas,
-				     unsigned long start, unsigned long last,
-				     void (*fn)(void *arg, unsigned long start,
-						unsigned long last),
-				     void *arg);
+void pvfio_access_write_pins(struct pvfio_access *access,
+			     struct pvfio_ioas *ioas, unsigned long start,
+			     unsigned long last, struct pvfio_bitmap *bm,
+			     unsigned long *first);
 
 static inline struct pvfio_ioas *pvfio_get_ioas(struct pvfio_ctx *ctx, u32 id)
 {
