@@ -495,7 +495,7 @@ enum pvfio_dirty_tracking_flags {
  * While tracking, a page is dirty when:
  *
  * - an access wrote it with PVFIO_ACCESS_RW (or pvfio_access_rw()): exact;
- * - an access pin with PVFIO_ACCESS_WRITE covers it: dirty on every read
+ * - an access pin with PVFIO_ACCESS_RW_WRITE covers it: dirty on every read
  *   from the pin until its unpin, and once more after the unpin: exact;
  * - it is mapped writeable while a hardware page table of the IOAS cannot
  *   report dirty bits (every IOMMU driver of Debian's kernels, and the
