@@ -628,8 +628,8 @@ static void bench_dirty(int rounds)
 	struct row *row[3][2];
 	bool said[3][2] = { { false } };
 	char id[48], label[96], rw_state[48];
+	double ms, t_map, t_all = bench_now_ms();
 	int afd = -1, r, s, c;
-	double ms, t_map;
 	uint64_t off;
 
 	snprintf(rw_state, sizeof(rw_state), "%llu pages RW",
@@ -712,6 +712,8 @@ out:
 	bench_hugetlb_pool(0);
 	if (d.bitmap)
 		munmap(d.bitmap, nbits / 8);
+	printf("PVFIO-BENCH-DIRTY these rows took %.0f s with their setup, writes and checks\n",
+	       (bench_now_ms() - t_all) / 1000);
 	for (s = 0; s < 3; s++)
 		for (c = 0; c < 2; c++)
 			row_print(row[s][c]);
