@@ -19,7 +19,10 @@
  *   mappings (us per MAP), and the UNMAP of all of them (ms);
  *   16384 one-page MAPs into one IOAS (with a page table and without) by
  *   1 thread and by 2 threads each
- *   mapping its own half of the IOVA range (ms).
+ *   mapping its own half of the IOVA range (ms);
+ *   GET_DIRTY_BITMAP of a 64 GiB range at 4 KiB per bit, with NO_CLEAR and
+ *   with the clear: nothing dirty, some pages written through ACCESS_RW,
+ *   and pessimistic (edu attached), pvfio only (ms).
  *
  * Every buffer's backing is read from /proc/self/smaps after it was
  * faulted in and again after its runs; a buffer that is not what its row
@@ -504,6 +507,218 @@ out:
 	}
 }
 
+/* ---------------------------------------------------- dirty bitmap reads */
+
+/*
+ * Reading a dirty bitmap of a large IOVA range, as a VMM does every
+ * migration round: GET_DIRTY_BITMAP of 64 GiB at 4 KiB per bit (16M bits,
+ * a 2 MiB bitmap), with NO_CLEAR and with the clear.  The range is mapped
+ * whole, by one hugetlb buffer mapped again and again at consecutive IOVAs
+ * (the same pages: no memory beyond the buffer, and with a page table 2 MiB
+ * IOPTEs).  Three states: nothing dirty and some pages written through
+ * ACCESS_RW (the IOAS with no page table: exact), and the pessimistic one
+ * (the IOAS with edu attached: every page is reported).  Only the ioctl is
+ * timed: the bitmap is zeroed before it, and every bitmap read is counted
+ * after it and must be exactly what its row says (or the benchmark
+ * fails, its figures still printed).  type1's column is n/a.
+ */
+static int dirty_tracking(struct backend *be, bool on)
+{
+	struct pvfio_ioas_set_dirty_tracking cmd = {
+		.size = sizeof(cmd), .ioas_id = be->ioas,
+		.flags = on ? PVFIO_DIRTY_TRACKING_ENABLE : 0,
+	};
+
+	return pvfio_ioctl(be->fd, PVFIO_IOAS_SET_DIRTY_TRACKING, &cmd);
+}
+
+struct dirty_read {
+	uint64_t *bitmap;
+	uint64_t range;		/* bytes of IOVA from IOVA_BASE */
+	struct pvfio_iova_range pess[4];
+	uint32_t npess;
+};
+
+/* One timed GET_DIRTY_BITMAP of the whole range; 0 or -errno. */
+static int dirty_read(struct backend *be, struct dirty_read *d, bool clear,
+		      double *ms)
+{
+	struct pvfio_ioas_get_dirty_bitmap get = {
+		.size = sizeof(get), .ioas_id = be->ioas,
+		.flags = clear ? 0 : PVFIO_DIRTY_BITMAP_NO_CLEAR,
+		.num_pessimistic = 4, .iova = IOVA_BASE, .length = d->range,
+		.page_size = PAGE, .data = (uintptr_t)d->bitmap,
+		.pessimistic = (uintptr_t)d->pess,
+	};
+	double t;
+	int ret;
+
+	memset(d->bitmap, 0, d->range / PAGE / 8);
+	t = bench_now_ms();
+	ret = pvfio_ioctl(be->fd, PVFIO_IOAS_GET_DIRTY_BITMAP, &get);
+	*ms = bench_now_ms() - t;
+	d->npess = get.num_pessimistic;
+	return ret;
+}
+
+/*
+ * The read must be exactly: with @pess, every bit set and one pessimistic
+ * range, the whole range; else the bit of the first page of every @stride
+ * bytes (none if @stride is 0) and no pessimistic range.  A wrong bitmap
+ * fails the benchmark, said once per row, but the row is still timed: its
+ * figures are printed and the failure says what was wrong.
+ */
+static void dirty_verify(struct dirty_read *d, uint64_t stride, uint32_t pess,
+			 struct row *r, bool *said)
+{
+	uint64_t i, nbits = d->range / PAGE, n = 0, wrong = 0, want;
+
+	for (i = 0; i < nbits / 64; i++) {
+		if (pess)
+			want = ~0ULL;
+		else if (stride)
+			want = (i * 64) % (stride / PAGE) ? 0 : 1;
+		else
+			want = 0;
+		/* With @stride at least 64 pages, one bit per word at most. */
+		n += __builtin_popcountll(d->bitmap[i]);
+		wrong += d->bitmap[i] != want;
+	}
+	if (!wrong && d->npess == pess &&
+	    (!pess || (d->pess[0].start == IOVA_BASE &&
+		       d->pess[0].last == IOVA_BASE + d->range - 1)))
+		return;
+	failed = 1;
+	if (*said)
+		return;
+	*said = true;
+	fprintf(stderr, "# bench: %s: the dirty bitmap is wrong: %llu bits set, %llu words not as expected, %u pessimistic ranges (expected %llu bits, %u range)\n",
+		r->label, (unsigned long long)n, (unsigned long long)wrong,
+		d->npess,
+		(unsigned long long)(pess ? nbits : stride ? nbits / (stride / PAGE) : 0),
+		pess);
+	printf("PVFIO-BENCH-DIRTY-WRONG id=%s bits=%llu wrong_words=%llu pessimistic=%u\n",
+	       r->id, (unsigned long long)n, (unsigned long long)wrong,
+	       d->npess);
+}
+
+static int map_repeated(struct backend *be, struct bench_buf *b, uint64_t range)
+{
+	uint64_t off;
+	int ret;
+
+	for (off = 0; off < range; off += b->len) {
+		ret = be_map(be, b->buf, b->len, IOVA_BASE + off);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void bench_dirty(int rounds)
+{
+	static const char * const states[] = { "nothing dirty", NULL,
+					       "pessimistic" };
+	const uint64_t range = quick ? 256 * MiB : 64UL << 30;
+	const uint64_t stride = 16 * MiB;	/* one page dirtied in each */
+	const uint64_t ndirty = range / stride, nbits = range / PAGE;
+	const size_t len = quick ? 4 * MiB : 256 * MiB;
+	struct dirty_read d = { .range = range };
+	struct bench_buf b = { 0 };
+	struct row *row[3][2];
+	bool said[3][2] = { { false } };
+	char id[48], label[96], rw_state[48];
+	double ms, t_map, t_all = bench_now_ms();
+	int afd = -1, r, s, c;
+	uint64_t off;
+
+	snprintf(rw_state, sizeof(rw_state), "%llu pages RW",
+		 (unsigned long long)ndirty);
+	for (s = 0; s < 3; s++) {
+		for (c = 0; c < 2; c++) {
+			snprintf(id, sizeof(id), "dirty-%s-%s-%s",
+				 size_str(range),
+				 s == 0 ? "none" : s == 1 ? "rw" : "pess",
+				 c ? "clear" : "noclear");
+			snprintf(label, sizeof(label),
+				 "read %s dirty bitmap @4KiB: %s, %s",
+				 size_str(range), s == 1 ? rw_state : states[s],
+				 c ? "clear" : "NO_CLEAR");
+			row[s][c] = row_new("ms", true, id, label);
+		}
+	}
+	d.bitmap = pvfio_alloc(nbits / 8, PAGE);
+	CHECK(d.bitmap ? 0 : -ENOMEM, "bitmap");
+	CHECK(bench_hugetlb_pool(len / (2 * MiB)), "hugetlb pool");
+	CHECK(bench_buf_alloc(&b, len, BACKING_HUGETLB), "buffer");
+	printf("PVFIO-BENCH-BACKING %s %s (dirty bitmap rows, mapped %llu times): %s; first touch %.0f ms\n",
+	       size_str(len), bench_backing_name(BACKING_HUGETLB),
+	       (unsigned long long)(range / len), bench_smaps_str(&b.smaps),
+	       b.fill_ms);
+
+	/* Exact tracking: the IOAS without a page table, an access writing. */
+	CHECK(map_repeated(&pv_nopt, &b, range), "MAP");
+	CHECK(dirty_tracking(&pv_nopt, true), "SET_DIRTY_TRACKING");
+	afd = pvfio_access_create(pv_nopt.fd, pv_nopt.ioas, 0, 0);
+	CHECK(afd < 0 ? afd : 0, "ACCESS_CREATE");
+	for (r = 0; r < rounds; r++) {
+		for (c = 0; c < 2; c++) {
+			CHECK(dirty_read(&pv_nopt, &d, c, &ms),
+			      "GET_DIRTY_BITMAP");
+			dirty_verify(&d, 0, 0, row[0][c], &said[0][c]);
+			row_add(row[0][c], &pv_nopt, ms);
+		}
+		/* Written again each round: the clear took them. */
+		for (off = 0; off < range; off += stride)
+			CHECK(pvfio_access_rw(afd, IOVA_BASE + off, &off,
+					      sizeof(off), true), "ACCESS_RW");
+		for (c = 0; c < 2; c++) {
+			CHECK(dirty_read(&pv_nopt, &d, c, &ms),
+			      "GET_DIRTY_BITMAP");
+			dirty_verify(&d, stride, 0, row[1][c], &said[1][c]);
+			row_add(row[1][c], &pv_nopt, ms);
+		}
+	}
+	close(afd);
+	afd = -1;
+	CHECK(dirty_tracking(&pv_nopt, false), "SET_DIRTY_TRACKING");
+	CHECK(be_unmap(&pv_nopt, 0, 0), "UNMAP all");
+
+	/* Pessimistic: every page mapped writeable in edu's page table. */
+	t_map = bench_now_ms();
+	CHECK(map_repeated(&pv_pt, &b, range), "MAP");
+	printf("PVFIO-BENCH-DIRTY %s mapped writeable with edu attached as %llu MAPs of %s: %.0f ms\n",
+	       size_str(range), (unsigned long long)(range / len),
+	       size_str(len), bench_now_ms() - t_map);
+	CHECK(dirty_tracking(&pv_pt, true), "SET_DIRTY_TRACKING");
+	for (r = 0; r < rounds; r++) {
+		for (c = 0; c < 2; c++) {
+			CHECK(dirty_read(&pv_pt, &d, c, &ms),
+			      "GET_DIRTY_BITMAP");
+			dirty_verify(&d, 0, 1, row[2][c], &said[2][c]);
+			row_add(row[2][c], &pv_pt, ms);
+		}
+	}
+out:
+	if (afd >= 0)
+		close(afd);
+	dirty_tracking(&pv_nopt, false);
+	dirty_tracking(&pv_pt, false);
+	be_unmap(&pv_nopt, 0, 0);
+	be_unmap(&pv_pt, 0, 0);
+	if (b.buf && bench_buf_verify(&b))
+		failed = 1;
+	bench_buf_free(&b);
+	bench_hugetlb_pool(0);
+	if (d.bitmap)
+		munmap(d.bitmap, nbits / 8);
+	printf("PVFIO-BENCH-DIRTY these rows took %.0f s with their setup, writes and checks\n",
+	       (bench_now_ms() - t_all) / 1000);
+	for (s = 0; s < 3; s++)
+		for (c = 0; c < 2; c++)
+			row_print(row[s][c]);
+}
+
 /* --------------------------------------------------------------- setup */
 
 static int cmp_str(const void *a, const void *b)
@@ -708,6 +923,7 @@ int main(int argc, char **argv)
 			failed = 1;
 		bench_buf_free(&small);
 	}
+	bench_dirty(quick ? 3 : 5);
 	table_print();
 	printf("PVFIO-BENCH-TIME %.0f s\n", (bench_now_ms() - start) / 1000);
 

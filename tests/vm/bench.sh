@@ -84,7 +84,7 @@ table() {
 			for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 			printf "%-56s %4s %10s %10s %8s\n", label, v["unit"], v["pvfio"], v["type1"], v["ratio"]
 		}' | { printf '%-56s %4s %10s %10s %8s\n' case unit pvfio type1 ratio; cat; }
-	tr -d '\r' <"$OUT/$c.log" | sed -n 's/^PVFIO-BENCH-\(BACKING\|TYPE1\) /  \L\1\E: /p'
+	tr -d '\r' <"$OUT/$c.log" | sed -n 's/^PVFIO-BENCH-\(BACKING\|TYPE1\|DIRTY\) /  \L\1\E: /p'
 	echo
 }
 for c in "${CELLS[@]}"; do [[ -f $OUT/$c.log ]] && table "$c"; done

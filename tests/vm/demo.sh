@@ -1,8 +1,10 @@
 #!/bin/bash
 # `make demo`: boot the stock Debian 6.1 kernel in QEMU with an emulated
 # Intel VT-d and the edu DMA device, load pvfio and run tests/demo.c, which
-# narrates a real DMA through an IOAS mapping, a fault after unmap and a
-# device replace.  Prints the transcript; the whole console log is kept.
+# narrates a real DMA through an IOAS mapping, a fault after unmap, a
+# device replace, an access and a migration round of dirty tracking (whose
+# bitmaps it checks: a wrong one fails the demo).  Prints the transcript;
+# the whole console log is kept.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
