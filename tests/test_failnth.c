@@ -420,6 +420,72 @@ static void seq_access(struct seq *q)
 						q->ioas));
 }
 
+static int dirty_tracking(int fd, uint32_t ioas, bool on)
+{
+	struct pvfio_ioas_set_dirty_tracking cmd = {
+		.size = sizeof(cmd), .ioas_id = ioas,
+		.flags = on ? PVFIO_DIRTY_TRACKING_ENABLE : 0,
+	};
+
+	return pvfio_ioctl(fd, PVFIO_IOAS_SET_DIRTY_TRACKING, &cmd);
+}
+
+static int dirty_bitmap(int fd, uint32_t ioas, uint64_t *bits)
+{
+	struct pvfio_iova_range r[2];
+	struct pvfio_ioas_get_dirty_bitmap cmd = {
+		.size = sizeof(cmd), .ioas_id = ioas, .iova = 0x100000,
+		.length = 4 * PAGE, .page_size = PAGE,
+		.data = (uintptr_t)bits, .pessimistic = (uintptr_t)r,
+		.num_pessimistic = 2,
+	};
+
+	return pvfio_ioctl(fd, PVFIO_IOAS_GET_DIRTY_BITMAP, &cmd);
+}
+
+static int unmap_dirty(int fd, uint32_t ioas, uint64_t *bits)
+{
+	struct pvfio_ioas_unmap cmd = {
+		.size = sizeof(cmd), .ioas_id = ioas, .iova = 0x100000,
+		.length = 4 * PAGE, .flags = PVFIO_IOAS_UNMAP_DIRTY_BITMAP,
+		.page_size = PAGE, .dirty_bitmap = (uintptr_t)bits,
+	};
+
+	return pvfio_ioctl(fd, PVFIO_IOAS_UNMAP, &cmd);
+}
+
+/*
+ * Dirty tracking: records made by RW and unpin, a page table without dirty
+ * bits leaving, reads, and UNMAP with a bitmap.
+ */
+static void seq_dirty(struct seq *q)
+{
+	uint64_t iova = 0x100000, bits = 0;
+	uint32_t pin;
+	char data[64];
+
+	memset(data, 0x5a, sizeof(data));
+	STEP(q, "open", fd_or_errno(q->fd = open(PVFIO_DEV, O_RDWR)));
+	STEP(q, "IOAS_ALLOC", pvfio_ioas_alloc(q->fd, &q->ioas));
+	STEP_KEEP(q, "MAP", pvfio_map(q->fd, q->ioas, q->buf, 4 * PAGE, &iova,
+				      FIXED | RW));
+	STEP(q, "SET_DIRTY_TRACKING", dirty_tracking(q->fd, q->ioas, true));
+	q->afd = pvfio_access_create(q->fd, q->ioas, 0, 8);
+	STEP(q, "ACCESS_CREATE", q->afd < 0 ? q->afd : 0);
+	STEP(q, "RW write", pvfio_access_rw(q->afd, 0x100000 + 100, data,
+					    sizeof(data), true));
+	STEP_KEEP(q, "PIN", pvfio_access_pin(q->afd, 0x101000, PAGE,
+					     PVFIO_ACCESS_RW_WRITE, &pin));
+	STEP(q, "GET_DIRTY_BITMAP", dirty_bitmap(q->fd, q->ioas, &bits));
+	STEP(q, "UNPIN", pvfio_access_unpin(q->afd, pin));
+	STEP(q, "MOCK_DEVICE", pvfio_mock_device(q->fd, q->ioas, &q->mock));
+	STEP(q, "GET_DIRTY_BITMAP 2", dirty_bitmap(q->fd, q->ioas, &bits));
+	STEP(q, "DESTROY mock", pvfio_destroy(q->fd, q->mock));
+	STEP_KEEP(q, "UNMAP with bitmap", unmap_dirty(q->fd, q->ioas, &bits));
+	STEP(q, "SET_DIRTY_TRACKING off", dirty_tracking(q->fd, q->ioas,
+							  false));
+}
+
 /* The errnos a failure point may surface as (uapi/pvfio.h, FAIL_NTH). */
 static bool documented(int err)
 {
@@ -574,6 +640,7 @@ SWEEP_TEST(access, false)
 SWEEP_TEST(lazy_fill, false)
 SWEEP_TEST(access_lazy, false)
 SWEEP_TEST(change_process, false)
+SWEEP_TEST(dirty, false)
 
 /* Write @val to a debugfs knob of the kernel's fault injection. */
 static int knob(const char *path, const char *val)
@@ -653,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_sweep_lazy_fill),
 		cmocka_unit_test(test_sweep_access_lazy),
 		cmocka_unit_test(test_sweep_change_process),
+		cmocka_unit_test(test_sweep_dirty),
 	};
 
 	return cmocka_run_group_tests_name("failnth", tests, group_setup,

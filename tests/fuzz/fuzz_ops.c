@@ -390,6 +390,12 @@ static void op_map_file(struct fz_thread *t)
 		put_map(t, ci, c.ioas_id, c.iova, c.length);
 }
 
+/* A dirty bitmap to read into: 512 Ki bits, per thread. */
+static __thread uint64_t fz_bits[8192];
+
+static uint64_t dirty_page_size(struct fz_thread *t);
+static uint64_t dirty_data(struct fz_thread *t);
+
 static void op_unmap(struct fz_thread *t)
 {
 	struct pvfio_ioas_unmap c = { .size = sizeof(c) };
@@ -421,6 +427,18 @@ static void op_unmap(struct fz_thread *t)
 		c.iova = edge_iova(t, c.length);
 	if (m == 3)
 		c.length = edge_len(t, c.iova, c.length);
+	/* A third of the time, with the range's dirty bits. */
+	if (fz_pct(t->op, 33)) {
+		c.flags = PVFIO_IOAS_UNMAP_DIRTY_BITMAP;
+		c.page_size = fz_pct(t->op, 70) ? PAGE : dirty_page_size(t);
+		c.dirty_bitmap = dirty_data(t);
+		memset(fz_bits, 0, sizeof(fz_bits));
+		if (fz_pct(t->op, 5))
+			c.flags |= 1U << fz_below(t->op, 32);
+		fz_ioctl(t, ctx_fd(ci), PVFIO_IOAS_UNMAP, &c,
+			 SZ(c, dirty_bitmap));
+		return;
+	}
 	fz_ioctl(t, ctx_fd(ci), PVFIO_IOAS_UNMAP, &c, SZ(c, length));
 }
 
@@ -583,6 +601,108 @@ static void op_change_process(struct fz_thread *t)
 		c.__reserved = 1 + fz_below(t->op, 0xffff);
 	fz_ioctl(t, ctx_fd(ci), PVFIO_IOAS_CHANGE_PROCESS, &c,
 		 SZ(c, __reserved));
+}
+
+/* ------------------------------------------------------ dirty tracking */
+
+static uint64_t dirty_page_size(struct fz_thread *t)
+{
+	switch (fz_below(t->op, 8)) {
+	case 0: return 0;
+	case 1: return PAGE / 2 << fz_below(t->op, 2);	/* small, or odd */
+	case 2: return 3 * PAGE;
+	case 3: return 1ULL << (12 + fz_below(t->op, 52));
+	default: return PAGE << fz_below(t->op, 10);
+	}
+}
+
+/* A bitmap pointer: ours, mostly; NULL, unmapped, kernel or the top. */
+static uint64_t dirty_data(struct fz_thread *t)
+{
+	static const uint64_t wild[] = {
+		0, 8, 0xffff800000000000ULL, UINT64_MAX - 7, UINT64_MAX,
+	};
+
+	if (fz_pct(t->op, 90))
+		return (uintptr_t)fz_bits;
+	return wild[fz_below(t->op, sizeof(wild) / sizeof(wild[0]))];
+}
+
+static void op_dirty_track(struct fz_thread *t)
+{
+	struct pvfio_ioas_set_dirty_tracking c = { .size = sizeof(c) };
+	int ci = pick_ctx(t), m;
+	uint32_t focus = 0;
+	struct fz_maprec r;
+
+	edu_focus(t, &ci, &focus);
+	r = get_map_on(t, ci, focus);
+	c.ioas_id = r.ioas;
+	c.flags = fz_pct(t->op, 80) ? PVFIO_DIRTY_TRACKING_ENABLE : 0;
+	if (bad(t, &m, 3)) {
+		if (m == 1)
+			c.ioas_id = bad_id(t, ci, K_IOAS);
+		else if (m == 2)
+			c.flags = fz_next(t->op);
+		else
+			c.__reserved = 1 + fz_below(t->op, 0xffff);
+	}
+	fz_ioctl(t, ctx_fd(ci), PVFIO_IOAS_SET_DIRTY_TRACKING, &c,
+		 SZ(c, __reserved));
+}
+
+/*
+ * GET_DIRTY_BITMAP over a mapping, a window, or edges up to the whole
+ * space, at any page size, into our bitmap or a wild pointer.
+ */
+static void op_dirty_read(struct fz_thread *t)
+{
+	struct pvfio_iova_range ranges[4];
+	struct pvfio_ioas_get_dirty_bitmap c = { .size = sizeof(c) };
+	int ci = pick_ctx(t), m;
+	uint32_t focus = 0;
+	struct fz_maprec r;
+
+	edu_focus(t, &ci, &focus);
+	r = get_map_on(t, ci, focus);
+	c.ioas_id = r.ioas;
+	c.page_size = fz_pct(t->op, 60) ? PAGE : dirty_page_size(t);
+	c.flags = fz_pct(t->op, 30) ? PVFIO_DIRTY_BITMAP_NO_CLEAR : 0;
+	c.data = dirty_data(t);
+	c.pessimistic = (uintptr_t)ranges;
+	c.num_pessimistic = fz_below(t->op, 5);
+	switch (fz_below(t->op, 4)) {
+	case 0:	/* the whole space below the top page */
+		c.iova = 0;
+		c.length = UINT64_MAX & ~(PAGE - 1);
+		break;
+	case 1:
+		c.iova = window_iova(t, PAGE);
+		c.length = (1 + fz_below(t->op, 4096)) * PAGE;
+		break;
+	default:
+		c.iova = r.iova;
+		c.length = r.len;
+	}
+	if (c.page_size && c.page_size > PAGE && fz_pct(t->op, 70)) {
+		c.iova &= ~(c.page_size - 1);
+		c.length = (c.length + c.page_size - 1) & ~(c.page_size - 1);
+		if (!c.length)
+			c.length = c.page_size;
+	}
+	memset(fz_bits, 0, sizeof(fz_bits));
+	if (bad(t, &m, 4)) {
+		if (m == 1)
+			c.ioas_id = bad_id(t, ci, K_IOAS);
+		else if (m == 2)
+			c.iova = edge_iova(t, c.length);
+		else if (m == 3)
+			c.length = edge_len(t, c.iova, c.length);
+		else
+			c.flags = fz_next(t->op);
+	}
+	fz_ioctl(t, ctx_fd(ci), PVFIO_IOAS_GET_DIRTY_BITMAP, &c,
+		 SZ(c, pessimistic));
 }
 
 /* ----------------------------------------------------------- devices */
@@ -1258,6 +1378,8 @@ const struct fz_opdesc fz_ops[] = {
 	{ "allow_iovas",   2, op_allow_iovas,   true },
 	{ "option",        2, op_option,        true },
 	{ "change_process", 1, op_change_process, true },
+	{ "dirty_track",   2, op_dirty_track,   true },
+	{ "dirty_read",    3, op_dirty_read,    true },
 	{ "hwpt_alloc",    3, op_hwpt_alloc,    true },
 	{ "dev_bind",      3, op_dev_bind,      true },
 	{ "dev_info",      2, op_dev_info,      true },
