@@ -28,14 +28,27 @@ suites=/pvfio/test_*
 if grep -q 'pvfio.warn_test=1' /proc/cmdline; then
 	suites=/pvfio/warn_consumer
 fi
+# A developer's run of one suite: pvfio.only=<suite> (through
+# PVFIO_FUZZ_APPEND); make check never sets it.
+only=$(sed -n 's/.*pvfio\.only=\([^ ]*\).*/\1/p' /proc/cmdline)
+[ -z "$only" ] || suites=/pvfio/$only
 bench=$(sed -n 's/.*pvfio\.bench=\([^ ]*\).*/\1/p' /proc/cmdline)
 [ -z "$bench" ] || suites=""
 for t in $suites; do
 	[ -x "$t" ] || continue
 	name=${t##*/}
 	echo "pvfio: running $name"
-	"$t" >"/tmp/results/$name.out" 2>&1
-	echo "$?" >"/tmp/results/$name.rc"
+	if [ -n "$only" ]; then
+		# A developer's run: show the suite's progress as it goes, and
+		# what the CPUs run if it is still going after two minutes.
+		( sleep 120; echo 1 >/proc/sys/kernel/sysrq
+		  echo l >/proc/sysrq-trigger ) &
+		{ "$t"; echo "$?" >"/tmp/results/$name.rc"; } 2>&1 |
+			tee "/tmp/results/$name.out"
+	else
+		"$t" >"/tmp/results/$name.out" 2>&1
+		echo "$?" >"/tmp/results/$name.rc"
+	fi
 done
 
 # The benchmark (not a test): pvfio beside VFIO type1.
