@@ -347,7 +347,10 @@ int pvfio_ioas_unmap(struct pvfio_ucmd *ucmd)
 			goto out_bitmap;
 	}
 	cmd->length = unmapped;
-	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
+	/* Nothing of the kernel's buffer past iommufd's struct goes out. */
+	ret = pvfio_ucmd_respond(ucmd, ucmd->ctx->ifd ?
+				 offsetofend(struct pvfio_ioas_unmap, length) :
+				 sizeof(*cmd));
 out_bitmap:
 	pvfio_bitmap_destroy(&bm);
 out_put:
