@@ -175,15 +175,11 @@ static int migration_round(int fd, struct edu *edu, uint32_t dev_id)
 		return die("IOAS_MAP", ret);
 	printf("   IOAS %u: guest RAM, %d pages read-write at IOVA %#lx, then a ROM, %d pages read-only\n",
 	       ioas, RAM_PAGES, IOVA_RAM, ROM_PAGES);
-	pt = ioas;
-	ret = pvfio_device_attach(fd, dev_id, &pt);
-	if (ret)
-		return die("DEVICE_ATTACH", ret);
 	afd = pvfio_access_create(fd, ioas, 0, 0);
 	if (afd < 0)
 		return die("ACCESS_CREATE", afd);
-	printf("   edu attached to it (HW page table id %u), and an access (fd %d) for an emulated device\n",
-	       pt, afd);
+	printf("   an access (fd %d) for an emulated device; no real device attached yet\n",
+	       afd);
 	track.ioas_id = ioas;
 	ret = pvfio_ioctl(fd, PVFIO_IOAS_SET_DIRTY_TRACKING, &track);
 	if (ret)
@@ -202,6 +198,16 @@ static int migration_round(int fd, struct edu *edu, uint32_t dev_id)
 		return die("ACCESS_PIN", ret);
 	printf("   the access: ACCESS_RW writes pages 2 and 3, ACCESS_PIN page 5 for write (pin %u),\n"
 	       "   ROM page 1 for read only (pin %u)\n", pin_w, pin_r);
+	bad |= read_dirty(fd, ioas, false, PG(2) | PG(3) | PG(5), 0);
+	printf("   exactly what the access wrote or holds for write: no page table, so\n"
+	       "   nothing pessimistic; the read pin and untouched pages are clean\n");
+
+	step(NULL, "A real device joins: edu behind VT-d");
+	pt = ioas;
+	ret = pvfio_device_attach(fd, dev_id, &pt);
+	if (ret)
+		return die("DEVICE_ATTACH", ret);
+	printf("   edu attached to IOAS %u (HW page table id %u)\n", ioas, pt);
 	if (edu_dma(edu, IOVA_RAM + 2 * PAGE, 0, 64, false) ||
 	    edu_dma(edu, IOVA_RAM + 9 * PAGE, 0, 64, true))
 		return die("edu DMA", -ETIMEDOUT);
