@@ -99,8 +99,12 @@ void pvfio_access_write_pins(struct pvfio_access *access,
 		if (bm)
 			pvfio_bitmap_set(bm, node->start & PAGE_MASK,
 					 node->last | ~PAGE_MASK);
-		if (first)
+		if (first) {
+			/* Pins come in order of their start: this is it. */
 			*first = min(*first, node->start & PAGE_MASK);
+			if (!bm)
+				break;
+		}
 	}
 	spin_unlock(&access->pins_lock);
 }

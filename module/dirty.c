@@ -11,15 +11,13 @@
  *   the whole 64-bit space, is read in two pages of kernel memory.
  *
  * - The IOAS's own tracker (/dev/pvfio's SET_DIRTY_TRACKING,
- *   GET_DIRTY_BITMAP and UNMAP with a bitmap).  What was written is
- *   recorded by IOVA in an xarray, PVFIO_DIRTY_GROUP pages per entry: the
- *   low bits say a page was written through an access (exact), the high
- *   bits that it was written, as far as anyone can tell, by a device whose
- *   page table has no dirty bits (pessimistic).  Pins for write and
- *   writeable mappings in such page tables are not recorded while they
- *   last: a read reports them from the access pins and the areas
- *   themselves, and they are recorded when they end (unpin, unmap, the
- *   last page table going away).
+ *   GET_DIRTY_BITMAP and UNMAP with a bitmap).  What an access wrote is
+ *   recorded exactly, by page, in an xarray; what a device whose page
+ *   table has no dirty bits may have written is recorded as IOVA ranges
+ *   (pessimistic).  Pins for write and writeable mappings in such page
+ *   tables are not recorded while they last: a read reports them from the
+ *   access pins and the areas themselves, and they are recorded when they
+ *   end (unpin, unmap, the last page table going away).
  *
  * Locking: pvfio_dirty.lock nests inside pvfio_iopt.iova_rwsem (read or
  * write) and outside every access's pins_lock.  A read holds, outermost
@@ -29,8 +27,10 @@
  * write is seen by exactly the read that clears it or a later one.
  */
 #include <linux/bitmap.h>
+#include <linux/highmem.h>
 #include <linux/iommu.h>
 #include <linux/log2.h>
+#include <linux/mm.h>
 
 #include "pvfio_private.h"
 
@@ -66,7 +66,7 @@ int pvfio_bitmap_init(struct pvfio_bitmap *bm, u64 data, u64 iova,
 
 	memset(bm, 0, sizeof(*bm));
 	if (!page_size || !is_power_of_2(page_size) ||
-	    page_size < min_page_size)
+	    page_size < min_page_size || page_size > ULONG_MAX / 2 + 1)
 		return -EINVAL;
 	if (!length || (iova & (page_size - 1)) || (length & (page_size - 1)))
 		return -EINVAL;
@@ -81,6 +81,12 @@ int pvfio_bitmap_init(struct pvfio_bitmap *bm, u64 data, u64 iova,
 	bm->buf = pvfio_kzalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
 	if (!bm->buf)
 		return -ENOMEM;
+	bm->pess = pvfio_kzalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
+	if (!bm->pess) {
+		kfree(bm->buf);
+		bm->buf = NULL;
+		return -ENOMEM;
+	}
 	bm->data = data;
 	bm->iova = iova;
 	bm->last = last;
@@ -95,7 +101,9 @@ int pvfio_bitmap_init(struct pvfio_bitmap *bm, u64 data, u64 iova,
 void pvfio_bitmap_destroy(struct pvfio_bitmap *bm)
 {
 	kfree(bm->buf);
+	kfree(bm->pess);
 	bm->buf = NULL;
+	bm->pess = NULL;
 }
 
 /**
@@ -176,18 +184,80 @@ void pvfio_bitmap_skip_to(struct pvfio_bitmap *bm, unsigned long iova,
 		bm->next = iova;
 }
 
+/* User address of the current chunk's first word, and its length. */
+static unsigned long pvfio_bitmap_chunk_uaddr(struct pvfio_bitmap *bm,
+					      unsigned long *len)
+{
+	/* Bit 0 of the chunk is a multiple of 64 bits into the bitmap. */
+	unsigned long base = ((bm->chunk_iova - bm->iova) >> bm->pgshift) / 64;
+
+	*len = DIV_ROUND_UP(bm->chunk_nbits, 64) * sizeof(u64);
+	return bm->data + base * sizeof(u64);
+}
+
+/**
+ * pvfio_bitmap_pin() - pin the current chunk's part of the user's bitmap
+ * @bm: the writer
+ *
+ * At most 4 KiB of the bitmap: two pages.  While they are pinned,
+ * pvfio_bitmap_flush() cannot fail, so a caller can forget what it
+ * reports once it knows it will arrive (iommufd pins its bitmap too).
+ *
+ * Return: 0 or -EFAULT.
+ */
+int pvfio_bitmap_pin(struct pvfio_bitmap *bm)
+{
+	unsigned long len, uaddr = pvfio_bitmap_chunk_uaddr(bm, &len);
+	unsigned long first = uaddr & PAGE_MASK;
+	int n = (PAGE_ALIGN(uaddr + len) - first) >> PAGE_SHIFT, got;
+
+	if (WARN_ON_ONCE(bm->npages || n > ARRAY_SIZE(bm->pages)))
+		return -EFAULT;
+	got = pvfio_fail_point() ? -EFAULT :
+	      pin_user_pages_fast(first, n, FOLL_WRITE, bm->pages);
+	if (got == n) {
+		bm->npages = n;
+		return 0;
+	}
+	if (got > 0)
+		unpin_user_pages(bm->pages, got);
+	return -EFAULT;
+}
+
+/**
+ * pvfio_bitmap_unpin() - release what pvfio_bitmap_pin() pinned
+ * @bm: the writer
+ */
+void pvfio_bitmap_unpin(struct pvfio_bitmap *bm)
+{
+	if (bm->npages)
+		unpin_user_pages_dirty_lock(bm->pages, bm->npages, true);
+	bm->npages = 0;
+}
+
+/* Set @bits in byte @off of the pinned span (from its first page). */
+static void pvfio_bitmap_or_byte(struct pvfio_bitmap *bm, unsigned long off,
+				 u8 bits)
+{
+	u8 *va = kmap_local_page(bm->pages[off >> PAGE_SHIFT]);
+
+	va[off & ~PAGE_MASK] |= bits;
+	kunmap_local(va);
+}
+
 /**
  * pvfio_bitmap_flush() - set the current chunk's bits in the user's bitmap
  * @bm: the writer
  *
- * Only the words between the chunk's first and last set bit are read and
- * written back; a chunk without bits touches no user memory.
+ * Only the words between the chunk's first and last set bit are written;
+ * a chunk without bits touches no user memory.  Through the pinned pages
+ * after pvfio_bitmap_pin() (then it cannot fail), else with put_user().
  *
  * Return: 0 or -EFAULT.
  */
 int pvfio_bitmap_flush(struct pvfio_bitmap *bm)
 {
-	unsigned long first, last, nwords, i, base;
+	unsigned long first, last, i, len, uaddr;
 	u64 __user *uwords;
 	u64 word;
 
@@ -195,15 +265,27 @@ int pvfio_bitmap_flush(struct pvfio_bitmap *bm)
 	if (first >= bm->chunk_nbits)
 		return 0;
 	last = find_last_bit(bm->buf, bm->chunk_nbits);
-	/* Bit 0 of the chunk is a multiple of 64 bits into the bitmap. */
-	base = ((bm->chunk_iova - bm->iova) >> bm->pgshift) / 64;
-	uwords = (u64 __user *)u64_to_user_ptr(bm->data) + base;
-	nwords = last / 64 - first / 64 + 1;
-	for (i = first / 64; i < first / 64 + nwords; i++) {
+	uaddr = pvfio_bitmap_chunk_uaddr(bm, &len);
+	uwords = (u64 __user *)uaddr;
+	for (i = first / 64; i <= last / 64; i++) {
 		u64 bits = pvfio_chunk_word(bm->buf, i);
+		u8 bytes[sizeof(u64)];
+		unsigned int k;
 
 		if (!bits)
 			continue;
+		if (bm->npages) {
+			unsigned long off = (uaddr & ~PAGE_MASK) +
+					    i * sizeof(u64);
+
+			/* Byte by byte: the user's words need no alignment. */
+			memcpy(bytes, &bits, sizeof(bytes));
+			for (k = 0; k < sizeof(bytes); k++)
+				if (bytes[k])
+					pvfio_bitmap_or_byte(bm, off + k,
+							     bytes[k]);
+			continue;
+		}
 		if (get_user(word, uwords + i))
 			return -EFAULT;
 		if (pvfio_fail_point() || put_user(word | bits, uwords + i))
@@ -214,6 +296,12 @@ int pvfio_bitmap_flush(struct pvfio_bitmap *bm)
 
 /*
  * The IOAS's tracker.
+ *
+ * Exact records (RW writes, write pins at unpin) are bits in an xarray,
+ * PVFIO_DIRTY_GROUP pages per entry: their number is bounded by what was
+ * written.  Pessimistic records (a page table without dirty bits leaving,
+ * a mapping going while one is there) are ranges, merged, in an interval
+ * tree: their number is bounded by the mappings, not by their length.
  */
 
 #define PVFIO_DIRTY_GROUP_SHIFT 4
@@ -239,19 +327,38 @@ static unsigned long pvfio_dirty_mask(unsigned long index,
 	return GENMASK(to, from);
 }
 
+/* A pessimistic range. */
+struct pvfio_dirty_range {
+	struct interval_tree_node node;
+};
+
 void pvfio_dirty_init(struct pvfio_dirty *dirty)
 {
 	mutex_init(&dirty->lock);
 	xa_init(&dirty->bits);
+	dirty->ranges = RB_ROOT_CACHED;
+}
+
+/* Under the dirty lock (or with the IOAS gone): drop every record. */
+static void pvfio_dirty_clear_all(struct pvfio_dirty *dirty)
+{
+	struct interval_tree_node *node;
+
+	xa_destroy(&dirty->bits);
+	while ((node = interval_tree_iter_first(&dirty->ranges, 0,
+						ULONG_MAX))) {
+		interval_tree_remove(node, &dirty->ranges);
+		kfree(container_of(node, struct pvfio_dirty_range, node));
+	}
 }
 
 void pvfio_dirty_destroy(struct pvfio_dirty *dirty)
 {
-	xa_destroy(&dirty->bits);
+	pvfio_dirty_clear_all(dirty);
 	mutex_destroy(&dirty->lock);
 }
 
-/* Set or clear @mask (exact bits, pessimistic ones shifted up) of a group. */
+/* Set or clear bits of an exact group. */
 static void pvfio_dirty_update(struct pvfio_dirty *dirty, unsigned long index,
 			       unsigned long set, unsigned long clear)
 {
@@ -270,9 +377,91 @@ static void pvfio_dirty_update(struct pvfio_dirty *dirty, unsigned long index,
 		return;
 	}
 	/* Replacing an entry never allocates; a new one may fail. */
-	if (xa_is_err(xa_store(&dirty->bits, index, xa_mk_value(val),
+	if (pvfio_fail_point() ||
+	    xa_is_err(xa_store(&dirty->bits, index, xa_mk_value(val),
 			       GFP_KERNEL_ACCOUNT)))
 		dirty->lost = true;
+}
+
+/* Under the dirty lock: add [start, last] to the pessimistic ranges. */
+static void pvfio_dirty_add_range(struct pvfio_dirty *dirty,
+				  unsigned long start, unsigned long last)
+{
+	unsigned long from = start ? start - 1 : 0;
+	unsigned long to = last == ULONG_MAX ? last : last + 1;
+	struct pvfio_dirty_range *range = NULL;
+	struct interval_tree_node *node;
+
+	lockdep_assert_held(&dirty->lock);
+	/* Swallow every range it touches or meets, reusing one of them. */
+	while ((node = interval_tree_iter_first(&dirty->ranges, from, to))) {
+		interval_tree_remove(node, &dirty->ranges);
+		start = min(start, node->start);
+		last = max(last, node->last);
+		if (range)
+			kfree(container_of(node, struct pvfio_dirty_range,
+					   node));
+		else
+			range = container_of(node, struct pvfio_dirty_range,
+					     node);
+	}
+	if (!range)
+		range = pvfio_kzalloc(sizeof(*range), GFP_KERNEL_ACCOUNT);
+	if (!range) {
+		dirty->lost = true;
+		return;
+	}
+	range->node.start = start;
+	range->node.last = last;
+	interval_tree_insert(&range->node, &dirty->ranges);
+}
+
+/*
+ * Under the dirty lock: take [start, last] out of the pessimistic ranges.
+ * Cutting the middle out of one range needs a node: @spare if given (then
+ * consumed, *@spare set to NULL), else one allocated now.
+ */
+static void pvfio_dirty_cut_ranges(struct pvfio_dirty *dirty,
+				   unsigned long start, unsigned long last,
+				   struct pvfio_dirty_range **spare)
+{
+	struct interval_tree_node *node;
+	struct pvfio_dirty_range *right;
+
+	lockdep_assert_held(&dirty->lock);
+	while ((node = interval_tree_iter_first(&dirty->ranges, start,
+						last))) {
+		interval_tree_remove(node, &dirty->ranges);
+		if (node->start < start && node->last > last) {
+			right = spare ? *spare : NULL;
+			if (spare)
+				*spare = NULL;
+			else
+				right = pvfio_kzalloc(sizeof(*right),
+						      GFP_KERNEL_ACCOUNT);
+			if (right) {
+				right->node.start = last + 1;
+				right->node.last = node->last;
+				interval_tree_insert(&right->node,
+						     &dirty->ranges);
+			} else {
+				dirty->lost = true;
+			}
+			node->last = start - 1;
+			interval_tree_insert(node, &dirty->ranges);
+			return;
+		}
+		if (node->start < start) {
+			node->last = start - 1;
+			interval_tree_insert(node, &dirty->ranges);
+		} else if (node->last > last) {
+			node->start = last + 1;
+			interval_tree_insert(node, &dirty->ranges);
+		} else {
+			kfree(container_of(node, struct pvfio_dirty_range,
+					   node));
+		}
+	}
 }
 
 /* Under the dirty lock: record [start, last] written. */
@@ -283,16 +472,15 @@ static void __pvfio_dirty_record(struct pvfio_dirty *dirty,
 	unsigned long index;
 
 	lockdep_assert_held(&dirty->lock);
+	if (pessimistic) {
+		pvfio_dirty_add_range(dirty, start & PAGE_MASK,
+				      last | ~PAGE_MASK);
+		return;
+	}
 	for (index = pvfio_dirty_index(start);
 	     index <= pvfio_dirty_index(last); index++) {
-		unsigned long mask = pvfio_dirty_mask(index, start, last);
-
-		if (pessimistic)
-			mask = mask | mask << PVFIO_DIRTY_GROUP;
-		if (pvfio_fail_point())
-			dirty->lost = true;
-		else
-			pvfio_dirty_update(dirty, index, mask, 0);
+		pvfio_dirty_update(dirty, index,
+				   pvfio_dirty_mask(index, start, last), 0);
 		if (index == ULONG_MAX)
 			break;
 		cond_resched();
@@ -307,8 +495,10 @@ static void __pvfio_dirty_record(struct pvfio_dirty *dirty,
  * @pessimistic: by a device whose page table has no dirty bits: it may have
  *               been written
  *
- * Does nothing unless the IOAS tracks.  If the record cannot be stored,
- * the tracker goes pessimistic as a whole (pvfio_dirty.lost).
+ * Does nothing unless the IOAS tracks.  An exact record costs memory by
+ * the pages written, a pessimistic one a range at most.  If a record
+ * cannot be stored, the tracker goes pessimistic as a whole
+ * (pvfio_dirty.lost).
  */
 void pvfio_dirty_record(struct pvfio_iopt *iopt, unsigned long start,
 			unsigned long last, bool pessimistic)
@@ -324,7 +514,10 @@ void pvfio_dirty_record(struct pvfio_iopt *iopt, unsigned long start,
 	mutex_unlock(&dirty->lock);
 }
 
-/* Under the dirty lock: forget what was recorded of [start, last]. */
+/*
+ * Under the dirty lock: forget what was recorded of the pages wholly
+ * inside [start, last] (a neighbour sharing an edge page keeps it).
+ */
 static void __pvfio_dirty_forget(struct pvfio_dirty *dirty,
 				 unsigned long start, unsigned long last)
 {
@@ -332,13 +525,25 @@ static void __pvfio_dirty_forget(struct pvfio_dirty *dirty,
 	void *entry;
 
 	lockdep_assert_held(&dirty->lock);
+	if (start & ~PAGE_MASK) {
+		if (start > ULONG_MAX - PAGE_SIZE)
+			return;
+		start = ALIGN(start, PAGE_SIZE);
+	}
+	if (~last & ~PAGE_MASK) {
+		if (last < PAGE_SIZE)
+			return;
+		last = (last & PAGE_MASK) - 1;
+	}
+	if (start > last)
+		return;
 	xa_for_each_range(&dirty->bits, index, entry, pvfio_dirty_index(start),
 			  pvfio_dirty_index(last)) {
-		unsigned long mask = pvfio_dirty_mask(index, start, last);
-
 		pvfio_dirty_update(dirty, index, 0,
-				   mask | mask << PVFIO_DIRTY_GROUP);
+				   pvfio_dirty_mask(index, start, last));
+		cond_resched();
 	}
+	pvfio_dirty_cut_ranges(dirty, start, last, NULL);
 }
 
 /**
@@ -365,8 +570,9 @@ void pvfio_dirty_forget(struct pvfio_iopt *iopt, unsigned long start,
  * @iopt: the IOVA space, its iova_rwsem held for write
  * @area: the area, still in the IOVA tree
  * @keep: the UNMAP reports the range's dirty state (keep it, and record
- *        what a page table without dirty bits may have written); else the
- *        state goes with the mapping
+ *        what a page table without dirty bits may have written, or
+ *        everything writeable once a record was lost); else the state goes
+ *        with the mapping
  */
 void pvfio_dirty_area_gone(struct pvfio_iopt *iopt, struct pvfio_area *area,
 			   bool keep)
@@ -374,7 +580,8 @@ void pvfio_dirty_area_gone(struct pvfio_iopt *iopt, struct pvfio_area *area,
 	lockdep_assert_held_write(&iopt->iova_rwsem);
 	if (!keep)
 		pvfio_dirty_forget(iopt, area->node.start, area->node.last);
-	else if ((area->prot & IOMMU_WRITE) && !list_empty(&iopt->domains))
+	else if ((area->prot & IOMMU_WRITE) &&
+		 (!list_empty(&iopt->domains) || READ_ONCE(iopt->dirty.lost)))
 		pvfio_dirty_record(iopt, area->node.start, area->node.last,
 				   true);
 }
@@ -385,7 +592,7 @@ void pvfio_dirty_area_gone(struct pvfio_iopt *iopt, struct pvfio_area *area,
  *        still on its list
  *
  * What the devices of the page tables may have written stays recorded:
- * every writeable mapping, pessimistically.
+ * every writeable mapping, pessimistically (a range per mapping at most).
  */
 void pvfio_dirty_domains_gone(struct pvfio_iopt *iopt)
 {
@@ -401,6 +608,7 @@ void pvfio_dirty_domains_gone(struct pvfio_iopt *iopt)
 
 		if (area->prot & IOMMU_WRITE)
 			pvfio_dirty_record(iopt, node->start, node->last, true);
+		cond_resched();
 	}
 }
 
@@ -413,6 +621,7 @@ struct pvfio_dirty_read {
 	struct pvfio_iova_range __user *uranges;
 	u32 capacity;
 	u32 found;
+	struct pvfio_dirty_range *spare; /* for cutting a range in two */
 };
 
 /*
@@ -429,12 +638,19 @@ static bool pvfio_dirty_next(struct pvfio_ioas *ioas, unsigned long after,
 	struct pvfio_access *access;
 	bool found = false;
 
+	*next = ULONG_MAX;
 	if (after == ULONG_MAX)
 		return false;
 	/* The group holding @after may reach past it. */
 	if (xa_find(&iopt->dirty.bits, &index, ULONG_MAX, XA_PRESENT)) {
 		first = max(index << (PAGE_SHIFT + PVFIO_DIRTY_GROUP_SHIFT),
 			    after + 1);
+		found = true;
+	}
+	node = interval_tree_iter_first(&iopt->dirty.ranges, after + 1,
+					ULONG_MAX);
+	if (node) {
+		first = min(first, max(node->start, after + 1));
 		found = true;
 	}
 	if (mappings) {
@@ -517,9 +733,10 @@ static int pvfio_dirty_read_runs(struct pvfio_dirty_read *r)
 }
 
 /*
- * Collect the chunk's dirty bits: what was recorded, the write pins of the
- * IOAS's accesses and, with a page table without dirty bits (or after a
- * lost record), every writeable mapping.  Clear the record if @clear.
+ * Collect the chunk's dirty bits: the exact records, the pessimistic
+ * ranges, the write pins of the IOAS's accesses and, with a page table
+ * without dirty bits (or after a lost record), every writeable mapping.
+ * Forget the records of the chunk if @clear.
  */
 static int pvfio_dirty_read_chunk(struct pvfio_ioas *ioas,
 				  struct pvfio_dirty_read *r, bool clear)
@@ -535,6 +752,7 @@ static int pvfio_dirty_read_chunk(struct pvfio_ioas *ioas,
 	void *entry;
 	int ret = 0;
 
+	bitmap_zero(bm->buf, PVFIO_BITMAP_CHUNK_BITS);
 	bitmap_zero(r->pess, PVFIO_BITMAP_CHUNK_BITS);
 	mutex_lock(&ioas->access_lock);
 	down_read(&iopt->iova_rwsem);
@@ -547,23 +765,24 @@ static int pvfio_dirty_read_chunk(struct pvfio_ioas *ioas,
 	xa_for_each_range(&dirty->bits, index, entry, pvfio_dirty_index(cs),
 			  pvfio_dirty_index(ce)) {
 		unsigned long mask = pvfio_dirty_mask(index, cs, ce);
-		unsigned long val = xa_to_value(entry);
+		unsigned long val = xa_to_value(entry) & mask;
 		unsigned long bit;
 
-		for_each_set_bit(bit, &mask, PVFIO_DIRTY_GROUP) {
+		for_each_set_bit(bit, &val, PVFIO_DIRTY_GROUP) {
 			unsigned long pg = ((index << PVFIO_DIRTY_GROUP_SHIFT) +
 					    bit) << PAGE_SHIFT;
 
-			if (val & BIT(bit + PVFIO_DIRTY_GROUP))
-				pvfio_dirty_read_pess(r, pg,
-						      pg + PAGE_SIZE - 1);
-			else if (val & BIT(bit))
-				pvfio_bitmap_set(bm, pg, pg + PAGE_SIZE - 1);
+			pvfio_bitmap_set(bm, pg, pg + PAGE_SIZE - 1);
 		}
 		if (clear)
-			pvfio_dirty_update(dirty, index, 0,
-					   mask | mask << PVFIO_DIRTY_GROUP);
+			pvfio_dirty_update(dirty, index, 0, mask);
+		cond_resched();
 	}
+	for (node = interval_tree_iter_first(&dirty->ranges, cs, ce); node;
+	     node = interval_tree_iter_next(node, cs, ce))
+		pvfio_dirty_read_pess(r, node->start, node->last);
+	if (clear)
+		pvfio_dirty_cut_ranges(dirty, cs, ce, &r->spare);
 
 	xa_for_each(&ioas->accesses, index, access)
 		pvfio_access_write_pins(access, ioas, cs, ce, bm, NULL);
@@ -578,6 +797,7 @@ static int pvfio_dirty_read_chunk(struct pvfio_ioas *ioas,
 			if (area->prot & IOMMU_WRITE)
 				pvfio_dirty_read_pess(r, node->start,
 						      node->last);
+			cond_resched();
 		}
 	}
 	found = pvfio_dirty_next(ioas, ce, mappings, &next);
@@ -589,24 +809,6 @@ out_unlock:
 	return ret;
 }
 
-/*
- * A chunk's bits could not be written: keep them recorded, at the
- * bitmap's granularity, as pessimistic (nothing may be lost).
- */
-static void pvfio_dirty_read_restore(struct pvfio_ioas *ioas,
-				     struct pvfio_bitmap *bm)
-{
-	struct pvfio_iopt *iopt = &ioas->iopt;
-	unsigned long rs, re;
-
-	down_read(&iopt->iova_rwsem);
-	for_each_set_bitrange(rs, re, bm->buf, bm->chunk_nbits)
-		pvfio_dirty_record(iopt, bm->chunk_iova + (rs << bm->pgshift),
-				   bm->chunk_iova + ((re - 1) << bm->pgshift) +
-				   ((1UL << bm->pgshift) - 1), true);
-	up_read(&iopt->iova_rwsem);
-}
-
 /**
  * pvfio_ioas_read_dirty() - report an IOAS's dirty pages into a user bitmap
  * @ioas: the IOAS
@@ -615,8 +817,12 @@ static void pvfio_dirty_read_restore(struct pvfio_ioas *ioas,
  * @uranges: where to copy the pessimistic ranges
  * @num_ranges: input: capacity of @uranges; output: ranges found
  *
- * Return: 0, -EINVAL the IOAS does not track, -EFAULT (what was not
- * written stays recorded), -ENOMEM, -EINTR.
+ * A chunk holding bits has its page of the user's bitmap pinned before
+ * anything of it is forgotten, so that the bits, once cleared, always
+ * arrive: a bitmap that cannot be written fails the call with -EFAULT
+ * before its chunk is touched (the chunks before it were written).
+ *
+ * Return: 0, -EINVAL the IOAS does not track, -EFAULT, -ENOMEM, -EINTR.
  */
 int pvfio_ioas_read_dirty(struct pvfio_ioas *ioas, struct pvfio_bitmap *bm,
 			  bool clear, struct pvfio_iova_range __user *uranges,
@@ -624,25 +830,35 @@ int pvfio_ioas_read_dirty(struct pvfio_ioas *ioas, struct pvfio_bitmap *bm,
 {
 	struct pvfio_dirty_read r = {
 		.bm = bm, .uranges = uranges, .capacity = *num_ranges,
+		.pess = bm->pess,
 	};
 	int ret = 0;
 
-	r.pess = pvfio_kzalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
-	if (!r.pess)
-		return -ENOMEM;
 	while (pvfio_bitmap_next_chunk(bm)) {
-		ret = pvfio_dirty_read_chunk(ioas, &r, clear);
+		/* A first look, forgetting nothing: is there anything? */
+		ret = pvfio_dirty_read_chunk(ioas, &r, false);
 		if (ret)
 			break;
-		ret = pvfio_bitmap_flush(bm);
-		if (ret) {
-			if (clear)
-				pvfio_dirty_read_restore(ioas, bm);
+		if (bitmap_empty(bm->buf, bm->chunk_nbits))
+			goto next;
+		ret = pvfio_bitmap_pin(bm);
+		if (ret)
 			break;
-		}
+		if (clear && !r.spare)
+			r.spare = pvfio_kzalloc(sizeof(*r.spare),
+						GFP_KERNEL_ACCOUNT);
+		/* Now for real: whatever is forgotten is written. */
+		if (clear)
+			ret = pvfio_dirty_read_chunk(ioas, &r, true);
+		if (!ret)
+			ret = pvfio_bitmap_flush(bm);
+		pvfio_bitmap_unpin(bm);
+		if (ret)
+			break;
 		ret = pvfio_dirty_read_runs(&r);
 		if (ret)
 			break;
+next:
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;
@@ -651,7 +867,7 @@ int pvfio_ioas_read_dirty(struct pvfio_ioas *ioas, struct pvfio_bitmap *bm,
 	}
 	if (!ret)
 		ret = pvfio_dirty_read_emit(&r);
-	kfree(r.pess);
+	kfree(r.spare);
 	*num_ranges = r.found;
 	return ret;
 }
@@ -668,12 +884,18 @@ int pvfio_ioas_set_dirty_tracking(struct pvfio_ucmd *ucmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	dirty = &ioas->iopt.dirty;
+	/*
+	 * iova_rwsem orders this against a page table leaving or a mapping
+	 * going: each either records (tracking seen on) or finished before.
+	 */
+	down_read(&ioas->iopt.iova_rwsem);
 	mutex_lock(&dirty->lock);
 	/* Starting (again) begins clean; stopping drops the record. */
-	xa_destroy(&dirty->bits);
+	pvfio_dirty_clear_all(dirty);
 	dirty->lost = false;
 	WRITE_ONCE(dirty->tracking, cmd->flags & PVFIO_DIRTY_TRACKING_ENABLE);
 	mutex_unlock(&dirty->lock);
+	up_read(&ioas->iopt.iova_rwsem);
 	pvfio_object_put(&ioas->obj);
 	return 0;
 }

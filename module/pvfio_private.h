@@ -426,6 +426,10 @@ struct pvfio_area {
  * @last: last IOVA it covers
  * @pgshift: log2 of the bytes one bit stands for
  * @buf: the current chunk's bits (one page of them)
+ * @pess: a second page of bits, for a caller's own use (dirty.c: the
+ *        chunk's pessimistic bits)
+ * @pages: the user pages of the chunk's part of the bitmap, while pinned
+ * @npages: how many of @pages are pinned
  * @chunk_iova: IOVA of the chunk's bit 0
  * @chunk_last: last IOVA the chunk covers
  * @chunk_nbits: bits in the chunk
@@ -443,6 +447,9 @@ struct pvfio_bitmap {
 	unsigned long last;
 	unsigned int pgshift;
 	unsigned long *buf;
+	unsigned long *pess;
+	struct page *pages[2];
+	unsigned int npages;
 	unsigned long chunk_iova;
 	unsigned long chunk_last;
 	unsigned long chunk_nbits;
@@ -459,6 +466,8 @@ void pvfio_bitmap_set(struct pvfio_bitmap *bm, unsigned long start,
 		      unsigned long last);
 void pvfio_bitmap_skip_to(struct pvfio_bitmap *bm, unsigned long iova,
 			  bool none);
+int pvfio_bitmap_pin(struct pvfio_bitmap *bm);
+void pvfio_bitmap_unpin(struct pvfio_bitmap *bm);
 int pvfio_bitmap_flush(struct pvfio_bitmap *bm);
 
 /**
@@ -467,14 +476,17 @@ int pvfio_bitmap_flush(struct pvfio_bitmap *bm);
  * @tracking: SET_DIRTY_TRACKING enabled it
  * @lost: a record could not be stored (no memory): every writeable
  *        mapping reads as dirty, pessimistically, until tracking restarts
- * @bits: IOVA >> (PAGE_SHIFT + PVFIO_DIRTY_GROUP_SHIFT) -> xa_mk_value()
- *        of PVFIO_DIRTY_GROUP exact bits, then as many pessimistic ones
+ * @bits: exact records: IOVA >> (PAGE_SHIFT + PVFIO_DIRTY_GROUP_SHIFT) ->
+ *        xa_mk_value() of PVFIO_DIRTY_GROUP bits, one per page
+ * @ranges: pessimistic records: page-aligned IOVA ranges, disjoint and
+ *          merged (struct pvfio_dirty_range)
  */
 struct pvfio_dirty {
 	struct mutex lock;	/* protects the fields below */
 	bool tracking;
 	bool lost;
 	struct xarray bits;
+	struct rb_root_cached ranges;
 };
 
 /**

@@ -306,9 +306,10 @@ enum pvfio_ioas_unmap_flags {
  * @dirty_bitmap (bits are only set: zero the bitmap first) and cleared in
  * the IOAS, exactly as PVFIO_IOAS_GET_DIRTY_BITMAP would.  The range
  * must then be @page_size aligned, and not the "everything" form.  If the
- * bitmap cannot be written the mappings are still gone, the call fails
- * with EFAULT, and the range's dirty state stays in the IOAS for
- * PVFIO_IOAS_GET_DIRTY_BITMAP.  VFIO type1's unmap with
+ * bitmap cannot be written the mappings are still gone and the call fails
+ * with EFAULT: the bits written before the failure are valid, and what
+ * was not written stays in the IOAS for PVFIO_IOAS_GET_DIRTY_BITMAP
+ * (nothing is cleared that was not delivered).  VFIO type1's unmap with
  * VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP is the model.
  *
  * Errors: ENOENT no mapping in the range, a mapping crossing either end of
@@ -553,15 +554,21 @@ enum pvfio_dirty_bitmap_flags {
  * The ranges, in @page_size units, sorted and merged, whose bits came from
  * a page table without dirty bits are written to @pessimistic: there the
  * report is VFIO type1's (everything mapped writeable), elsewhere it is
- * exact.  Too small an array is not an error: @num_pessimistic tells how
- * many there were, the bitmap is complete either way.
+ * exact.  After a record could not be stored for lack of memory, every
+ * writeable mapping is reported this way until tracking restarts.  Too
+ * small an array is not an error: @num_pessimistic tells how many there
+ * were, the bitmap is complete either way.
  *
- * The kernel works through the bitmap one page of it (32768 bits) at a time
- * and only writes the words of pages that hold a set bit, so any range,
- * up to the whole 64-bit space, is read in bounded memory and in time that
- * grows with its number of 32768-bit chunks.  If writing the bitmap fails,
- * what was not written stays recorded (nothing is lost) and the call fails
- * with EFAULT.
+ * The kernel works through the bitmap one page of it (32768 bits) at a time,
+ * skips stretches where nothing can be dirty, and only writes the words
+ * of chunks that hold a set bit (pinning those two pages of the bitmap
+ * before it forgets what they report), so any range, up to the whole
+ * 64-bit space, is read in bounded memory and in time that grows with
+ * what is recorded, pinned or mapped in it.  If the bitmap cannot be
+ * written, the call fails with EFAULT: the bits written before are valid
+ * and what was not written stays recorded (nothing is lost).  If only
+ * @pessimistic cannot be written, the bitmap is complete and the call
+ * still fails with EFAULT.
  *
  * Errors: ENOENT no such IOAS; EINVAL the IOAS is not tracking, a bad
  * @page_size, a zero or unaligned range; EOVERFLOW the range passes the
