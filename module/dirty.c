@@ -191,7 +191,7 @@ int pvfio_bitmap_flush(struct pvfio_bitmap *bm)
  */
 
 #define PVFIO_DIRTY_GROUP_SHIFT 4
-#define PVFIO_DIRTY_GROUP (1UL << PVFIO_DIRTY_GROUP_SHIFT)
+#define PVFIO_DIRTY_GROUP BIT(PVFIO_DIRTY_GROUP_SHIFT)
 #define PVFIO_DIRTY_EXACT GENMASK(PVFIO_DIRTY_GROUP - 1, 0)
 
 /* The xarray index of the group holding @iova's page. */
