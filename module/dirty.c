@@ -171,7 +171,7 @@ int pvfio_bitmap_flush(struct pvfio_bitmap *bm)
 	last = find_last_bit(bm->buf, bm->chunk_nbits);
 	/* Bit 0 of the chunk is a multiple of 64 bits into the bitmap. */
 	base = ((bm->chunk_iova - bm->iova) >> bm->pgshift) / 64;
-	uwords = u64_to_user_ptr(bm->data) + base;
+	uwords = (u64 __user *)u64_to_user_ptr(bm->data) + base;
 	nwords = last / 64 - first / 64 + 1;
 	for (i = first / 64; i < first / 64 + nwords; i++) {
 		u64 bits = pvfio_chunk_word(bm->buf, i);
