@@ -36,6 +36,9 @@ static char pvfio_test_reserved_owner;
  * @shift: log2 of its IO page size, at most PAGE_SHIFT
  * @aperture_start: first IOVA it translates
  * @aperture_last: last IOVA it translates
+ *
+ * No huge IOPTEs and no dirty tracking until the caller sets them, before
+ * the domain is filled.
  */
 void pvfio_mock_domain_init(struct pvfio_mock_domain *mock,
 			    unsigned int shift, unsigned long aperture_start,
@@ -44,6 +47,9 @@ void pvfio_mock_domain_init(struct pvfio_mock_domain *mock,
 	xa_init(&mock->pfns);
 	atomic64_set(&mock->map_calls, 0);
 	mock->shift = shift;
+	mock->huge_shift = 0;
+	mock->dirty_ops = false;
+	mock->dirty_tracking = false;
 	mock->aperture_start = aperture_start;
 	mock->aperture_last = aperture_last;
 }
