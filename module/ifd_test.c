@@ -598,6 +598,12 @@ int pvfio_ifd_hwpt_get_dirty_bitmap(struct pvfio_ucmd *ucmd)
 	if (ret)
 		goto out_put;
 	while (pvfio_bitmap_next_chunk(&bm)) {
+		unsigned long index = bm.chunk_iova >> mock->shift;
+
+		/* Nothing mapped from here to the end: no bit to set. */
+		if (!xa_find(&mock->pfns, &index, bm.last >> mock->shift,
+			     XA_PRESENT))
+			break;
 		pvfio_mock_read_dirty(mock, &bm, clear);
 		ret = pvfio_bitmap_flush(&bm);
 		if (ret) {
