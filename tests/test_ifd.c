@@ -737,6 +737,89 @@ static void test_ifd_dirty_unmap(void **state)
 	dirty_teardown(&f);
 }
 
+/*
+ * The "huge" mock type maps 1 MiB IOPTEs where memory and IOVA allow:
+ * dirty as a whole (one TEST_OP_DIRTY bit marks 256 pages), reported whole
+ * (clipped to the bitmap) and cleared whole by a read of any part of it,
+ * as a hardware IOPTE's dirty bit.
+ */
+static void test_ifd_dirty_huge(void **state)
+{
+	struct pvfio_ifd_hwpt_selftest data = {
+		.pagetable_type = PVFIO_IFD_MOCK_IOMMUPT_HUGE,
+	};
+	struct pvfio_ifd_hwpt_alloc alloc = {
+		.size = sizeof(alloc), .data_type = PVFIO_IFD_HWPT_DATA_SELFTEST,
+		.data_len = sizeof(data), .data_uptr = (uintptr_t)&data,
+		.flags = PVFIO_IFD_HWPT_ALLOC_DIRTY_TRACKING,
+	};
+	struct pvfio_ifd_ioas_map map = { .size = sizeof(map) };
+	struct pvfio_ifd_test_cmd mock = {}, cmd = {};
+	const uint64_t iova = 1ULL << 30, len = 2 * MiB;
+	uint64_t words[8], bits = 1;
+	uint32_t ioas, ioas0;
+	unsigned int i;
+	char *big;
+	int fd;
+
+	(void)state;
+	big = pvfio_alloc_hugetlb(len);
+	assert_non_null(big);
+	memset(big, 1, len);
+	fd = ifd_open();
+	assert_true(fd >= 0);
+	assert_ok(ifd_ioas_alloc(fd, &ioas0));
+	assert_ok(ifd_test_cmd(fd, &mock, PVFIO_IFD_TEST_OP_MOCK_DOMAIN,
+			       ioas0));
+	assert_ok(ifd_ioas_alloc(fd, &ioas));
+	map.ioas_id = ioas;
+	map.flags = PVFIO_IFD_IOAS_MAP_FIXED_IOVA |
+		    PVFIO_IFD_IOAS_MAP_READABLE | PVFIO_IFD_IOAS_MAP_WRITEABLE;
+	map.user_va = (uintptr_t)big;
+	map.length = len;
+	map.iova = iova;
+	assert_ok(pvfio_ioctl(fd, PVFIO_IFD_IOAS_MAP, &map));
+	alloc.dev_id = mock.mock_domain.out_idev_id;
+	alloc.pt_id = ioas;
+	assert_ok(pvfio_ioctl(fd, PVFIO_IFD_HWPT_ALLOC, &alloc));
+	assert_ok(ifd_set_dirty(fd, alloc.out_hwpt_id, 1));
+
+	/* One bit, at page 3 of the first IOPTE: all 256 pages read dirty. */
+	cmd.dirty.iova = iova + 3 * PAGE;
+	cmd.dirty.length = PAGE;
+	cmd.dirty.page_size = PAGE;
+	cmd.dirty.uptr = (uintptr_t)&bits;
+	assert_ok(ifd_test_cmd(fd, &cmd, PVFIO_IFD_TEST_OP_DIRTY,
+			       alloc.out_hwpt_id));
+	assert_int_equal(cmd.dirty.out_nr_dirty, 1);
+	memset(words, 0, sizeof(words));
+	assert_ok(ifd_get_dirty(fd, alloc.out_hwpt_id, iova, len, PAGE, words,
+				PVFIO_IFD_HWPT_GET_DIRTY_BITMAP_NO_CLEAR));
+	for (i = 0; i < 8; i++)
+		assert_int_equal(words[i], i < 4 ? UINT64_MAX : 0);
+	/* A window inside it: its part only, and the whole IOPTE is clean. */
+	memset(words, 0, sizeof(words));
+	assert_ok(ifd_get_dirty(fd, alloc.out_hwpt_id, iova + 64 * PAGE,
+				64 * PAGE, PAGE, words, 0));
+	assert_int_equal(words[0], UINT64_MAX);
+	assert_int_equal(words[1], 0);
+	memset(words, 0, sizeof(words));
+	assert_ok(ifd_get_dirty(fd, alloc.out_hwpt_id, iova, len, PAGE, words,
+				0));
+	for (i = 0; i < 8; i++)
+		assert_int_equal(words[i], 0);
+	/* The second IOPTE, by its last page; a 1 MiB bit for both. */
+	cmd.dirty.iova = iova + len - PAGE;
+	assert_ok(ifd_test_cmd(fd, &cmd, PVFIO_IFD_TEST_OP_DIRTY,
+			       alloc.out_hwpt_id));
+	memset(words, 0, sizeof(words));
+	assert_ok(ifd_get_dirty(fd, alloc.out_hwpt_id, iova, len, MiB, words,
+				0));
+	assert_int_equal(words[0], 2);
+	close(fd);
+	munmap(big, len);
+}
+
 int main(void)
 {
 	const struct CMUnitTest node_tests[] = {
@@ -750,6 +833,7 @@ int main(void)
 		cmocka_unit_test(test_ifd_dirty_setup),
 		cmocka_unit_test(test_ifd_dirty_bitmap),
 		cmocka_unit_test(test_ifd_dirty_unmap),
+		cmocka_unit_test(test_ifd_dirty_huge),
 	};
 	int ret;
 
