@@ -67,7 +67,9 @@ void pvfio_mock_domain_destroy(struct pvfio_mock_domain *mock)
 /*
  * A mock IOPTE, one per IO page: xa_mk_value(physical address >> shift <<
  * PVFIO_MOCK_PFN_SHIFT | flags).  The IO pages of a huge IOPTE all carry
- * PVFIO_MOCK_HUGE; its dirty bit is the one of its first IO page.
+ * PVFIO_MOCK_HUGE; its dirty bit is the one of its first IO page.  The
+ * dirty bit changes under the xarray's own lock, a leaf taken under no
+ * other and around nothing but the xarray and a kernel bitmap.
  */
 #define PVFIO_MOCK_PROT		GENMASK(1, 0)	/* IOMMU_READ, IOMMU_WRITE */
 #define PVFIO_MOCK_DIRTY	BIT(2)		/* written while tracking */
