@@ -216,7 +216,13 @@ void pvfio_hwpt_release_ranges(struct pvfio_hwpt *hwpt)
 
 static void pvfio_hwpt_release(struct pvfio_hwpt *hwpt)
 {
-	/* Devices hold their page table: none can be attached now. */
+	/*
+	 * Devices hold their page table: none can be attached now.  A mock
+	 * page table of HWPT_ALLOC may still hold its own attachment
+	 * (pvfio_ifd_hwpt_alloc()).
+	 */
+	if (hwpt->dom.mock && !hwpt->auto_domain && hwpt->num_devices == 1)
+		pvfio_hwpt_detach_group(hwpt, NULL, false);
 	WARN_ON(hwpt->num_devices || hwpt->dom.added || hwpt->dom.kept);
 	mutex_destroy(&hwpt->lock);
 	if (hwpt->dom.mock) {

@@ -91,8 +91,8 @@ PVFIO_IFD_SAME_VALUE(PVFIO_IFD_OPTION_OP_GET, PVFIO_OPTION_OP_GET);
 
 /*
  * The commands that need IOMMU-driver support pvfio cannot reach from a
- * module (nesting, vIOMMU, fault queues, HW queues), dirty tracking (not
- * yet) and VFIO compatibility: the size rules apply, then -EOPNOTSUPP.
+ * module (nesting, vIOMMU, fault queues, HW queues) and VFIO
+ * compatibility: the size rules apply, then -EOPNOTSUPP.
  */
 static int pvfio_ifd_not_provided(struct pvfio_ucmd *ucmd)
 {
@@ -145,12 +145,13 @@ static const struct pvfio_ioctl_op pvfio_ifd_ioctl_ops[] = {
 			struct pvfio_ifd_hw_queue_alloc, length),
 	PVFIO_IFD_IOCTL(PVFIO_IFD_HWPT_ALLOC, pvfio_ifd_hwpt_alloc,
 			struct pvfio_ifd_hwpt_alloc, __reserved),
-	PVFIO_IFD_IOCTL(PVFIO_IFD_HWPT_GET_DIRTY_BITMAP, pvfio_ifd_not_provided,
+	PVFIO_IFD_IOCTL(PVFIO_IFD_HWPT_GET_DIRTY_BITMAP,
+			pvfio_ifd_hwpt_get_dirty_bitmap,
 			struct pvfio_ifd_hwpt_get_dirty_bitmap, data),
 	PVFIO_IFD_IOCTL(PVFIO_IFD_HWPT_INVALIDATE, pvfio_ifd_not_provided,
 			struct pvfio_ifd_hwpt_invalidate, __reserved),
 	PVFIO_IFD_IOCTL(PVFIO_IFD_HWPT_SET_DIRTY_TRACKING,
-			pvfio_ifd_not_provided,
+			pvfio_ifd_hwpt_set_dirty_tracking,
 			struct pvfio_ifd_hwpt_set_dirty_tracking, __reserved),
 	PVFIO_IFD_IOCTL(PVFIO_IFD_IOAS_ALLOC, pvfio_ioas_alloc_ioctl,
 			struct pvfio_ifd_ioas_alloc, out_ioas_id),

@@ -139,7 +139,10 @@ static int pvfio_ifd_idev_attach(struct pvfio_ifd_idev *idev, u32 pt_id,
 		break;
 	case PVFIO_OBJ_HWPT:
 		hwpt = container_of(obj, struct pvfio_hwpt, obj);
-		if (!hwpt->dom.mock)
+		/* As iommufd's mock: no dirty-tracking table without it. */
+		if (!hwpt->dom.mock ||
+		    (hwpt->dom.mock->dirty_ops &&
+		     (idev->flags & PVFIO_IFD_MOCK_FLAGS_DEVICE_NO_DIRTY)))
 			ret = -EINVAL;
 		else if (!pvfio_object_hold(&hwpt->obj))
 			ret = -ENOENT;
@@ -312,9 +315,12 @@ static int pvfio_ifd_test_mock_domain_replace(struct pvfio_ucmd *ucmd,
  *
  * Only paging page tables for mock devices.  NEST_PARENT is accepted (the
  * page table is an ordinary paging one), but nesting itself (a page table
- * or a vIOMMU as @pt_id) and the other flags (dirty tracking, fault queue,
- * PASID) are not provided (-EOPNOTSUPP).  The selftest data type chooses
- * the mock's page-table type.
+ * or a vIOMMU as @pt_id) and the other flags (fault queue, PASID) are not
+ * provided (-EOPNOTSUPP).  DIRTY_TRACKING makes a mock page table with
+ * dirty bits, refused (-EOPNOTSUPP) to a NO_DIRTY device.  The selftest
+ * data type chooses the mock's page-table type.  As iommufd's, the table
+ * is filled from the IOAS now, before any device attaches: that is its
+ * own attachment, undone when it is destroyed.
  *
  * Return: 0 or an errno as iommufd gives it.
  */
@@ -325,6 +331,7 @@ int pvfio_ifd_hwpt_alloc(struct pvfio_ucmd *ucmd)
 	unsigned int shift = PVFIO_IFD_MOCK_SHIFT;
 	unsigned long ap_start = PVFIO_IFD_MOCK_APERTURE_START;
 	unsigned long ap_last = PVFIO_IFD_MOCK_APERTURE_LAST;
+	unsigned int huge_shift = 0;
 	struct pvfio_ifd_idev *idev;
 	struct pvfio_object *pt;
 	struct pvfio_hwpt *hwpt;
@@ -352,7 +359,10 @@ int pvfio_ifd_hwpt_alloc(struct pvfio_ucmd *ucmd)
 		ret = -EINVAL;
 		goto out_put_pt;
 	}
-	if (cmd->flags & ~PVFIO_IFD_HWPT_ALLOC_NEST_PARENT) {
+	if ((cmd->flags & ~(PVFIO_IFD_HWPT_ALLOC_NEST_PARENT |
+			    PVFIO_IFD_HWPT_ALLOC_DIRTY_TRACKING)) ||
+	    ((cmd->flags & PVFIO_IFD_HWPT_ALLOC_DIRTY_TRACKING) &&
+	     (idev->flags & PVFIO_IFD_MOCK_FLAGS_DEVICE_NO_DIRTY))) {
 		ret = -EOPNOTSUPP;
 		goto out_put_pt;
 	}
@@ -375,6 +385,7 @@ int pvfio_ifd_hwpt_alloc(struct pvfio_ucmd *ucmd)
 		break;
 	case PVFIO_IFD_MOCK_IOMMUPT_HUGE:
 		shift = PAGE_SHIFT;
+		huge_shift = ilog2(PVFIO_IFD_MOCK_HUGE_PAGE_SIZE);
 		ap_start = 0;
 		ap_last = min_t(u64, PVFIO_IFD_MOCK_HUGE_LAST, ULONG_MAX);
 		break;
@@ -390,12 +401,21 @@ int pvfio_ifd_hwpt_alloc(struct pvfio_ucmd *ucmd)
 		ret = PTR_ERR(hwpt);
 		goto out_put_pt;
 	}
+	hwpt->dom.mock->huge_shift = huge_shift;
+	hwpt->dom.mock->dirty_ops =
+		cmd->flags & PVFIO_IFD_HWPT_ALLOC_DIRTY_TRACKING;
+	ret = pvfio_hwpt_attach_group(hwpt, NULL);
+	if (ret)
+		goto err_abort;
 	cmd->out_hwpt_id = hwpt->obj.id;
 	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
 	if (ret)
-		pvfio_hwpt_abort(ucmd->ctx, hwpt);
-	else
-		pvfio_object_finalize(ucmd->ctx, &hwpt->obj);
+		goto err_abort;
+	pvfio_object_finalize(ucmd->ctx, &hwpt->obj);
+	goto out_put_pt;
+
+err_abort:
+	pvfio_hwpt_abort(ucmd->ctx, hwpt);
 out_put_pt:
 	pvfio_object_put(pt);
 out_put_idev:
@@ -407,9 +427,10 @@ out_put_idev:
  * pvfio_ifd_get_hw_info() - IOMMU_GET_HW_INFO of a mock device
  * @ucmd: the command
  *
- * Reports the selftest type and register, as iommufd's mock does.  The
- * only capability bit is PCI_ATS_NOT_SUPPORTED (a mock has no ATS): no
- * dirty tracking yet, and PASID is not provided (max_pasid_log2 0).
+ * Reports the selftest type and register, as iommufd's mock does, and the
+ * capabilities PCI_ATS_NOT_SUPPORTED (a mock has no ATS) and, unless the
+ * device is NO_DIRTY, DIRTY_TRACKING.  PASID is not provided
+ * (max_pasid_log2 0).
  *
  * Return: 0 or an errno as iommufd gives it.
  */
@@ -450,9 +471,230 @@ int pvfio_ifd_get_hw_info(struct pvfio_ucmd *ucmd)
 	cmd->out_data_type = PVFIO_IFD_HW_INFO_TYPE_SELFTEST;
 	cmd->out_max_pasid_log2 = 0;
 	cmd->out_capabilities = PVFIO_IFD_HW_CAP_PCI_ATS_NOT_SUPPORTED;
+	if (!(idev->flags & PVFIO_IFD_MOCK_FLAGS_DEVICE_NO_DIRTY))
+		cmd->out_capabilities |= PVFIO_IFD_HW_CAP_DIRTY_TRACKING;
 	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
 out_put:
 	pvfio_object_put(&idev->obj);
+	return ret;
+}
+
+/*
+ * Dirty tracking of mock page tables.  The node has no real page table (it
+ * cannot bind a real device), so only a mock made with DIRTY_TRACKING
+ * tracks; any other page table answers -EOPNOTSUPP.
+ */
+
+static struct pvfio_hwpt *pvfio_ifd_get_hwpt(struct pvfio_ctx *ctx, u32 id)
+{
+	struct pvfio_object *obj = pvfio_object_get(ctx, id, PVFIO_OBJ_HWPT);
+
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct pvfio_hwpt, obj);
+}
+
+/**
+ * pvfio_ifd_hwpt_set_dirty_tracking() - IOMMU_HWPT_SET_DIRTY_TRACKING
+ * @ucmd: the command
+ *
+ * Enabling clears every dirty bit of the page table first (a clean
+ * snapshot), as iommufd does, even when tracking was on already.
+ *
+ * Return: 0 or an errno as iommufd gives it.
+ */
+int pvfio_ifd_hwpt_set_dirty_tracking(struct pvfio_ucmd *ucmd)
+{
+	struct pvfio_ifd_hwpt_set_dirty_tracking *cmd = ucmd->cmd;
+	bool enable = cmd->flags & PVFIO_IFD_HWPT_DIRTY_TRACKING_ENABLE;
+	struct pvfio_mock_domain *mock;
+	struct pvfio_hwpt *hwpt;
+
+	/* iommufd does not look at @__reserved here. */
+	if (cmd->flags & ~PVFIO_IFD_HWPT_DIRTY_TRACKING_ENABLE)
+		return -EOPNOTSUPP;
+	hwpt = pvfio_ifd_get_hwpt(ucmd->ctx, cmd->hwpt_id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	mock = hwpt->dom.mock;
+	if (!mock || !mock->dirty_ops) {
+		pvfio_object_put(&hwpt->obj);
+		return -EOPNOTSUPP;
+	}
+	if (enable)
+		pvfio_mock_clear_dirty(mock);
+	WRITE_ONCE(mock->dirty_tracking, enable);
+	pvfio_object_put(&hwpt->obj);
+	return 0;
+}
+
+/* iommufd's checks of GET_DIRTY_BITMAP's range, in its order and errnos. */
+static int pvfio_ifd_check_iova_range(struct pvfio_iopt *iopt,
+				      struct pvfio_ifd_hwpt_get_dirty_bitmap *cmd)
+{
+	unsigned long align;
+	u64 last;
+
+	if (check_add_overflow(cmd->iova, cmd->length - 1, &last))
+		return -EOVERFLOW;
+	if (cmd->iova > ULONG_MAX || last > ULONG_MAX)
+		return -EOVERFLOW;
+	down_read(&iopt->iova_rwsem);
+	align = iopt->iova_alignment;
+	up_read(&iopt->iova_rwsem);
+	if ((cmd->iova | (last + 1)) & (align - 1))
+		return -EINVAL;
+	if (!cmd->page_size)
+		return -EINVAL;
+	if ((cmd->iova | (last + 1)) & (cmd->page_size - 1))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * pvfio_ifd_hwpt_get_dirty_bitmap() - IOMMU_HWPT_GET_DIRTY_BITMAP
+ * @ucmd: the command
+ *
+ * Sets the bits of the dirty IOPTEs in the user's bitmap (set only: bits
+ * already set stay), one page of bits at a time, and clears the IOPTEs
+ * unless NO_CLEAR.  @page_size may be smaller than the mock's IO page (a
+ * dirty IO page then sets several bits), as in iommufd, but must be a
+ * power of two.  Unlike iommufd, which ignores what its walk returns, a
+ * read while tracking is off fails (-EINVAL, what iommufd's mock answers
+ * its core) and so does a bitmap pvfio cannot write (-EFAULT; the IOPTEs
+ * that chunk cleared are marked dirty again).
+ *
+ * Return: 0 or an errno.
+ */
+int pvfio_ifd_hwpt_get_dirty_bitmap(struct pvfio_ucmd *ucmd)
+{
+	struct pvfio_ifd_hwpt_get_dirty_bitmap *cmd = ucmd->cmd;
+	bool clear = !(cmd->flags & PVFIO_IFD_HWPT_GET_DIRTY_BITMAP_NO_CLEAR);
+	struct pvfio_mock_domain *mock;
+	struct pvfio_hwpt *hwpt;
+	struct pvfio_bitmap bm;
+	int ret;
+
+	if ((cmd->flags & ~PVFIO_IFD_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) ||
+	    cmd->__reserved)
+		return -EOPNOTSUPP;
+	hwpt = pvfio_ifd_get_hwpt(ucmd->ctx, cmd->hwpt_id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	ret = pvfio_ifd_check_iova_range(&hwpt->ioas->iopt, cmd);
+	if (ret)
+		goto out_put;
+	mock = hwpt->dom.mock;
+	if (!mock || !mock->dirty_ops) {
+		ret = -EOPNOTSUPP;
+		goto out_put;
+	}
+	if (!READ_ONCE(mock->dirty_tracking)) {
+		ret = -EINVAL;
+		goto out_put;
+	}
+	ret = pvfio_bitmap_init(&bm, cmd->data, cmd->iova, cmd->length,
+				cmd->page_size, 1);
+	if (ret)
+		goto out_put;
+	while (pvfio_bitmap_next_chunk(&bm)) {
+		unsigned long index = bm.chunk_iova >> mock->shift;
+
+		/* Nothing mapped from here to the end: no bit to set. */
+		if (!xa_find(&mock->pfns, &index, bm.last >> mock->shift,
+			     XA_PRESENT))
+			break;
+		/* Nothing mapped before the next entry: jump to it. */
+		if ((index << mock->shift) > bm.chunk_last) {
+			pvfio_bitmap_skip_to(&bm, index << mock->shift, false);
+			continue;
+		}
+		pvfio_mock_read_dirty(mock, &bm, clear);
+		ret = pvfio_bitmap_flush(&bm);
+		if (ret) {
+			if (clear)
+				pvfio_mock_redirty(mock, &bm);
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	pvfio_bitmap_destroy(&bm);
+out_put:
+	pvfio_object_put(&hwpt->obj);
+	return ret;
+}
+
+/* Bits of the user bitmap TEST_OP_DIRTY reads at a time: one page. */
+#define PVFIO_IFD_DIRTY_CHUNK_BITS	(PAGE_SIZE * BITS_PER_BYTE)
+
+/*
+ * TEST_OP_DIRTY: a device writes the pages of @page_size whose bits the
+ * user's bitmap sets, as iommufd's mock: each marks the IOPTE mapping its
+ * first byte dirty; only mapped ones count in @out_nr_dirty.  Tracking
+ * must be on.  The bitmap is read a page at a time.
+ */
+static int pvfio_ifd_test_dirty(struct pvfio_ucmd *ucmd,
+				struct pvfio_ifd_test_cmd *cmd)
+{
+	void __user *uptr = u64_to_user_ptr(cmd->dirty.uptr);
+	u64 iova = cmd->dirty.iova, length = cmd->dirty.length;
+	u64 page_size = cmd->dirty.page_size;
+	unsigned long nbits, done, bits, bit;
+	struct pvfio_mock_domain *mock;
+	struct pvfio_hwpt *hwpt;
+	unsigned long *buf;
+	u64 last, count = 0;
+	int ret = 0;
+
+	if (!page_size || !length || !uptr ||
+	    iova % page_size || length % page_size)
+		return -EINVAL;
+	if (length / page_size > SZ_16M * BITS_PER_BYTE)
+		return -EOVERFLOW;
+	if (check_add_overflow(iova, length - 1, &last) || last > ULONG_MAX)
+		return -EOVERFLOW;
+	nbits = length / page_size;
+
+	hwpt = pvfio_ifd_get_hwpt(ucmd->ctx, cmd->id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	mock = hwpt->dom.mock;
+	if (!mock || !READ_ONCE(mock->dirty_tracking)) {
+		ret = -EINVAL;
+		goto out_put;
+	}
+	buf = pvfio_kzalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_put;
+	}
+	for (done = 0; done < nbits; done += bits) {
+		bits = min(nbits - done, PVFIO_IFD_DIRTY_CHUNK_BITS);
+		memset(buf, 0, PAGE_SIZE);
+		if (pvfio_copy_from_user(buf, uptr + done / BITS_PER_BYTE,
+					 DIV_ROUND_UP(bits, BITS_PER_BYTE))) {
+			ret = -EFAULT;
+			goto out_free;
+		}
+		for_each_set_bit(bit, buf, bits)
+			count += pvfio_mock_set_dirty(mock, iova +
+						      (done + bit) * page_size);
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto out_free;
+		}
+		cond_resched();
+	}
+	cmd->dirty.out_nr_dirty = count;
+	ret = pvfio_ucmd_respond(ucmd, sizeof(*cmd));
+out_free:
+	kfree(buf);
+out_put:
+	pvfio_object_put(&hwpt->obj);
 	return ret;
 }
 
@@ -920,7 +1162,7 @@ static int pvfio_ifd_test_add_reserved(struct pvfio_ucmd *ucmd,
  *
  * The operations of iommufd's selftest that need no IOMMU-driver support;
  * the others (nesting, IOTLB and vIOMMU checks, IOPF and vEVENT triggers,
- * PASID, dma-buf) and dirty tracking (not yet) answer -EOPNOTSUPP.
+ * PASID, dma-buf) answer -EOPNOTSUPP.
  *
  * Return: the operation's result.
  */
@@ -952,6 +1194,8 @@ int pvfio_ifd_test(struct pvfio_ucmd *ucmd)
 		return pvfio_ifd_test_access_rw(cmd);
 	case PVFIO_IFD_TEST_OP_ACCESS_REPLACE_IOAS:
 		return pvfio_ifd_test_access_replace_ioas(cmd);
+	case PVFIO_IFD_TEST_OP_DIRTY:
+		return pvfio_ifd_test_dirty(ucmd, cmd);
 	case PVFIO_IFD_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		pvfio_set_temp_memory_limit(cmd->memory_limit.limit);
 		return 0;

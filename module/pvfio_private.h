@@ -344,26 +344,47 @@ void pvfio_set_temp_memory_limit(unsigned int limit);
 
 /**
  * struct pvfio_mock_domain - a page table kept in memory (test operations)
- * @pfns: IOVA >> @shift -> xa_mk_value(physical address >> @shift << 2 |
- *        prot)
+ * @pfns: IOVA >> @shift -> one IOPTE per IO page, encoded in selftest.c
+ *        (physical address, prot, dirty, part of a huge IOPTE)
  * @map_calls: map calls received (MAPs fill domains in parallel)
  * @shift: log2 of its smallest IO page: PAGE_SHIFT for /dev/pvfio's mock,
  *         11 (2 KiB) for the iommufd front end's default mock, as 7.2's
+ * @huge_shift: log2 of the huge IOPTE a map gets where IOVA, physical
+ *              address and length allow it (the iommufd node's "huge"
+ *              type: 1 MiB); 0 for none
  * @aperture_start: first IOVA it translates
  * @aperture_last: last IOVA it translates
+ * @dirty_ops: dirty tracking can be switched on (the iommufd node's
+ *             HWPT_ALLOC_DIRTY_TRACKING)
+ * @dirty_tracking: it is on: IOPTEs may be marked dirty (TEST_OP_DIRTY)
+ *                  and read (GET_DIRTY_BITMAP)
  */
 struct pvfio_mock_domain {
 	struct xarray pfns;
 	atomic64_t map_calls;
 	unsigned int shift;
+	unsigned int huge_shift;
 	unsigned long aperture_start;
 	unsigned long aperture_last;
+	bool dirty_ops;
+	bool dirty_tracking;
 };
 
 void pvfio_mock_domain_init(struct pvfio_mock_domain *mock,
 			    unsigned int shift, unsigned long aperture_start,
 			    unsigned long aperture_last);
 void pvfio_mock_domain_destroy(struct pvfio_mock_domain *mock);
+
+/* Dirty IOPTEs of mock page tables, selftest.c; their ioctls, ifd_test.c */
+struct pvfio_bitmap;
+bool pvfio_mock_set_dirty(struct pvfio_mock_domain *mock, unsigned long iova);
+void pvfio_mock_read_dirty(struct pvfio_mock_domain *mock,
+			   struct pvfio_bitmap *bm, bool clear);
+void pvfio_mock_redirty(struct pvfio_mock_domain *mock,
+			struct pvfio_bitmap *bm);
+void pvfio_mock_clear_dirty(struct pvfio_mock_domain *mock);
+int pvfio_ifd_hwpt_set_dirty_tracking(struct pvfio_ucmd *ucmd);
+int pvfio_ifd_hwpt_get_dirty_bitmap(struct pvfio_ucmd *ucmd);
 
 /**
  * struct pvfio_domain - a page table an IOAS keeps filled

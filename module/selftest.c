@@ -36,6 +36,9 @@ static char pvfio_test_reserved_owner;
  * @shift: log2 of its IO page size, at most PAGE_SHIFT
  * @aperture_start: first IOVA it translates
  * @aperture_last: last IOVA it translates
+ *
+ * No huge IOPTEs and no dirty tracking until the caller sets them, before
+ * the domain is filled.
  */
 void pvfio_mock_domain_init(struct pvfio_mock_domain *mock,
 			    unsigned int shift, unsigned long aperture_start,
@@ -44,6 +47,9 @@ void pvfio_mock_domain_init(struct pvfio_mock_domain *mock,
 	xa_init(&mock->pfns);
 	atomic64_set(&mock->map_calls, 0);
 	mock->shift = shift;
+	mock->huge_shift = 0;
+	mock->dirty_ops = false;
+	mock->dirty_tracking = false;
 	mock->aperture_start = aperture_start;
 	mock->aperture_last = aperture_last;
 }
@@ -58,20 +64,47 @@ void pvfio_mock_domain_destroy(struct pvfio_mock_domain *mock)
 	xa_destroy(&mock->pfns);
 }
 
+/*
+ * A mock IOPTE, one per IO page: xa_mk_value(physical address >> shift <<
+ * PVFIO_MOCK_PFN_SHIFT | flags).  The IO pages of a huge IOPTE all carry
+ * PVFIO_MOCK_HUGE; its dirty bit is the one of its first IO page.  The
+ * dirty bit changes under the xarray's own lock, a leaf taken under no
+ * other and around nothing but the xarray and a kernel bitmap.
+ */
+#define PVFIO_MOCK_PROT		GENMASK(1, 0)	/* IOMMU_READ, IOMMU_WRITE */
+#define PVFIO_MOCK_DIRTY	BIT(2)		/* written while tracking */
+#define PVFIO_MOCK_HUGE		BIT(3)		/* part of a huge IOPTE */
+#define PVFIO_MOCK_PFN_SHIFT	4
+
+static_assert((IOMMU_READ | IOMMU_WRITE) == PVFIO_MOCK_PROT);
+
 int pvfio_mock_map(struct pvfio_mock_domain *mock, unsigned long iova,
 		   phys_addr_t paddr, size_t size, int prot)
 {
 	unsigned long i, n = size >> mock->shift, mask = BIT(mock->shift) - 1;
+	unsigned long huge_n = 0, huge_left = 0;
 	void *old;
 
 	if (WARN_ON((iova | paddr | size) & mask))
 		return -EINVAL;
+	if (mock->huge_shift)
+		huge_n = BIT(mock->huge_shift - mock->shift);
 	atomic64_inc(&mock->map_calls);
 	for (i = 0; i < n; i++) {
+		unsigned long index = (iova >> mock->shift) + i;
 		unsigned long pa = (paddr >> mock->shift) + i;
+		unsigned long val = pa << PVFIO_MOCK_PFN_SHIFT |
+				    (prot & PVFIO_MOCK_PROT);
 
-		old = xa_store(&mock->pfns, (iova >> mock->shift) + i,
-			       xa_mk_value(pa << 2 | (prot & 3)),
+		/* Huge where IOVA and address are aligned and it all fits. */
+		if (!huge_left && huge_n && !(index & (huge_n - 1)) &&
+		    !(pa & (huge_n - 1)) && n - i >= huge_n)
+			huge_left = huge_n;
+		if (huge_left) {
+			val |= PVFIO_MOCK_HUGE;
+			huge_left--;
+		}
+		old = xa_store(&mock->pfns, index, xa_mk_value(val),
 			       GFP_KERNEL_ACCOUNT);
 		if (xa_is_err(old) || WARN_ON(old)) {
 			if (i)
@@ -104,8 +137,8 @@ static void *pvfio_mock_entry(struct pvfio_mock_domain *mock,
 static phys_addr_t pvfio_mock_entry_phys(struct pvfio_mock_domain *mock,
 					 void *ent, unsigned long iova)
 {
-	return ((phys_addr_t)(xa_to_value(ent) >> 2) << mock->shift) +
-	       (iova & (BIT(mock->shift) - 1));
+	return ((phys_addr_t)(xa_to_value(ent) >> PVFIO_MOCK_PFN_SHIFT) <<
+		mock->shift) + (iova & (BIT(mock->shift) - 1));
 }
 
 /**
@@ -144,6 +177,167 @@ phys_addr_t pvfio_mock_iova_to_phys(struct pvfio_mock_domain *mock,
 	if (WARN_ON(!ent))
 		return 0;
 	return pvfio_mock_entry_phys(mock, ent, iova);
+}
+
+/*
+ * Under the xarray's lock, @xas at the IO page @ent: the IOPTE it belongs
+ * to.  For a huge IOPTE whose first IO page is still mapped, @xas moves
+ * there and *@n is its IO pages; otherwise the IO page is the IOPTE.
+ */
+static void *pvfio_mock_iopte(struct pvfio_mock_domain *mock,
+			      struct xa_state *xas, void *ent,
+			      unsigned long *n)
+{
+	unsigned long index = xas->xa_index, huge_n, head;
+	void *hent;
+
+	*n = 1;
+	if (!(xa_to_value(ent) & PVFIO_MOCK_HUGE))
+		return ent;
+	huge_n = BIT(mock->huge_shift - mock->shift);
+	head = index & ~(huge_n - 1);
+	if (head != index) {
+		xas_set(xas, head);
+		hent = xas_load(xas);
+		if (!hent || !(xa_to_value(hent) & PVFIO_MOCK_HUGE)) {
+			/* Partly unmapped: page by page. */
+			xas_set(xas, index);
+			return xas_load(xas);
+		}
+		ent = hent;
+	}
+	*n = huge_n;
+	return ent;
+}
+
+/**
+ * pvfio_mock_set_dirty() - mark the IOPTE that maps an IOVA dirty
+ * @mock: the mock domain
+ * @iova: the IOVA
+ *
+ * As a device's write would (TEST_OP_DIRTY): a huge IOPTE is dirty as a
+ * whole.
+ *
+ * Return: whether @iova is mapped.
+ */
+bool pvfio_mock_set_dirty(struct pvfio_mock_domain *mock, unsigned long iova)
+{
+	XA_STATE(xas, &mock->pfns, iova >> mock->shift);
+	unsigned long n;
+	void *ent;
+
+	xas_lock(&xas);
+	ent = xas_load(&xas);
+	if (ent) {
+		ent = pvfio_mock_iopte(mock, &xas, ent, &n);
+		xas_store(&xas, xa_mk_value(xa_to_value(ent) |
+					    PVFIO_MOCK_DIRTY));
+	}
+	xas_unlock(&xas);
+	return ent;
+}
+
+/**
+ * pvfio_mock_read_dirty() - report the dirty IOPTEs of a bitmap's chunk
+ * @mock: the mock domain
+ * @bm: the bitmap, at the chunk to fill
+ * @clear: clear what is reported
+ *
+ * An IOPTE's whole range is reported (clipped to the chunk).  A huge
+ * IOPTE the bitmap covers beyond this chunk stays dirty until the chunk
+ * holding its last part reads it, and is then cleared as a whole, also
+ * where it lies outside the bitmap, as a hardware IOPTE's dirty bit.
+ */
+void pvfio_mock_read_dirty(struct pvfio_mock_domain *mock,
+			   struct pvfio_bitmap *bm, bool clear)
+{
+	unsigned long last = bm->chunk_last >> mock->shift;
+	XA_STATE(xas, &mock->pfns, bm->chunk_iova >> mock->shift);
+	unsigned long n, start, end;
+	void *ent;
+
+	xas_lock(&xas);
+	xas_for_each(&xas, ent, last) {
+		if (xas_retry(&xas, ent))
+			continue;
+		ent = pvfio_mock_iopte(mock, &xas, ent, &n);
+		start = xas.xa_index << mock->shift;
+		end = start + (n << mock->shift) - 1;
+		if (xa_to_value(ent) & PVFIO_MOCK_DIRTY) {
+			pvfio_bitmap_set(bm, start, end);
+			if (clear && min(end, bm->last) <= bm->chunk_last)
+				xas_store(&xas, xa_mk_value(xa_to_value(ent) &
+							    ~PVFIO_MOCK_DIRTY));
+		}
+		if (n > 1) {
+			if (xas.xa_index + n - 1 >= last)
+				break;
+			xas_set(&xas, xas.xa_index + n);
+		}
+		if (need_resched()) {
+			if (n == 1)
+				xas_pause(&xas);
+			xas_unlock(&xas);
+			cond_resched();
+			xas_lock(&xas);
+		}
+	}
+	xas_unlock(&xas);
+}
+
+/**
+ * pvfio_mock_redirty() - mark dirty again what a chunk's bits reported
+ * @mock: the mock domain
+ * @bm: the bitmap, at a chunk pvfio_mock_read_dirty() cleared but that
+ *      could not be written to the user
+ *
+ * Every IOPTE mapped inside the chunk's set bits becomes dirty: nothing a
+ * failed read cleared is lost (some clean IOPTEs may read dirty later if a
+ * bit stands for more than one).
+ */
+void pvfio_mock_redirty(struct pvfio_mock_domain *mock,
+			struct pvfio_bitmap *bm)
+{
+	unsigned long rs, re, index;
+	void *ent;
+
+	for_each_set_bitrange(rs, re, bm->buf, bm->chunk_nbits) {
+		unsigned long start = bm->chunk_iova + (rs << bm->pgshift);
+		unsigned long last = bm->chunk_iova + ((re - 1) << bm->pgshift) +
+				     ((1UL << bm->pgshift) - 1);
+
+		xa_for_each_range(&mock->pfns, index, ent, start >> mock->shift,
+				  last >> mock->shift) {
+			pvfio_mock_set_dirty(mock, index << mock->shift);
+			cond_resched();
+		}
+	}
+}
+
+/**
+ * pvfio_mock_clear_dirty() - make every IOPTE of a mock domain clean
+ * @mock: the mock domain
+ */
+void pvfio_mock_clear_dirty(struct pvfio_mock_domain *mock)
+{
+	XA_STATE(xas, &mock->pfns, 0);
+	void *ent;
+
+	xas_lock(&xas);
+	xas_for_each(&xas, ent, ULONG_MAX) {
+		if (xas_retry(&xas, ent))
+			continue;
+		if (xa_to_value(ent) & PVFIO_MOCK_DIRTY)
+			xas_store(&xas, xa_mk_value(xa_to_value(ent) &
+						    ~PVFIO_MOCK_DIRTY));
+		if (need_resched()) {
+			xas_pause(&xas);
+			xas_unlock(&xas);
+			cond_resched();
+			xas_lock(&xas);
+		}
+	}
+	xas_unlock(&xas);
 }
 
 static int pvfio_test_mock_device(struct pvfio_ucmd *ucmd,
@@ -259,7 +453,8 @@ static int pvfio_test_check_map(struct pvfio_ucmd *ucmd,
 			ret = PTR_ERR(page);
 			break;
 		}
-		if ((xa_to_value(ent) >> 2) != page_to_pfn(page))
+		if ((xa_to_value(ent) >> PVFIO_MOCK_PFN_SHIFT) !=
+		    page_to_pfn(page))
 			ret = -EINVAL;
 		put_page(page);
 		cond_resched();

@@ -242,7 +242,7 @@ static void test_unknown_ioctl(void **state)
 	/* Every unassigned number in and around pvfio's range. */
 	for (nr = PVFIO_CMD_BASE - 2; nr <= 0xff; nr++) {
 		if ((nr >= PVFIO_CMD_DESTROY &&
-		     nr <= PVFIO_CMD_IOAS_CHANGE_PROCESS) ||
+		     nr <= PVFIO_CMD_IOAS_GET_DIRTY_BITMAP) ||
 		    nr == PVFIO_CMD_TEST)
 			continue;
 		assert_errno(pvfio_ioctl(s->fd, _IO(PVFIO_TYPE, nr), &cmd),

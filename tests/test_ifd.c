@@ -400,6 +400,426 @@ static void test_ifd_check_map_race(void **state)
 	munmap(c.buf, 16 * 4096);
 }
 
+/* Dirty tracking of mock page tables, beyond what iommufd's selftest checks. */
+struct dirty_fx {
+	int fd;
+	uint32_t ioas, hwpt;
+	uint64_t iova;
+	char *buf;
+};
+
+#define DIRTY_PAGES 64	/* mock IO pages (2 KiB) mapped */
+#define DIRTY_LEN (DIRTY_PAGES * PVFIO_IFD_MOCK_PAGE_SIZE)
+
+static int ifd_set_dirty(int fd, uint32_t hwpt, uint32_t flags)
+{
+	struct pvfio_ifd_hwpt_set_dirty_tracking cmd = {
+		.size = sizeof(cmd), .flags = flags, .hwpt_id = hwpt,
+	};
+
+	return pvfio_ioctl(fd, PVFIO_IFD_HWPT_SET_DIRTY_TRACKING, &cmd);
+}
+
+static int ifd_get_dirty(int fd, uint32_t hwpt, uint64_t iova, uint64_t len,
+			 uint64_t page_size, void *bitmap, uint32_t flags)
+{
+	struct pvfio_ifd_hwpt_get_dirty_bitmap cmd = {
+		.size = sizeof(cmd), .hwpt_id = hwpt, .flags = flags,
+		.iova = iova, .length = len, .page_size = page_size,
+		.data = (uintptr_t)bitmap,
+	};
+
+	return pvfio_ioctl(fd, PVFIO_IFD_HWPT_GET_DIRTY_BITMAP, &cmd);
+}
+
+/* Mark the mock IO pages @pages (indexes from @iova) dirty; return count. */
+static int64_t ifd_mark(int fd, uint32_t hwpt, uint64_t iova,
+			const unsigned int *pages, unsigned int n)
+{
+	unsigned long bits[DIRTY_PAGES / 64 + 2] = {};
+	struct pvfio_ifd_test_cmd cmd = {};
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < n; i++)
+		bits[pages[i] / (8 * sizeof(long))] |=
+			1UL << (pages[i] % (8 * sizeof(long)));
+	cmd.dirty.iova = iova;
+	cmd.dirty.length = (DIRTY_PAGES + 64) * PVFIO_IFD_MOCK_PAGE_SIZE;
+	cmd.dirty.page_size = PVFIO_IFD_MOCK_PAGE_SIZE;
+	cmd.dirty.uptr = (uintptr_t)bits;
+	ret = ifd_test_cmd(fd, &cmd, PVFIO_IFD_TEST_OP_DIRTY, hwpt);
+	return ret ? ret : (int64_t)cmd.dirty.out_nr_dirty;
+}
+
+static bool bit_of(const uint8_t *bm, unsigned int n)
+{
+	return bm[n / 8] & (1 << (n % 8));
+}
+
+static void dirty_setup(struct dirty_fx *f)
+{
+	struct pvfio_ifd_ioas_map map = { .size = sizeof(map) };
+	struct pvfio_ifd_hwpt_alloc alloc = { .size = sizeof(alloc) };
+	struct pvfio_ifd_test_cmd mock = {};
+
+	f->buf = mmap(NULL, DIRTY_LEN, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	assert_true(f->buf != MAP_FAILED);
+	f->fd = ifd_open();
+	assert_true(f->fd >= 0);
+	assert_ok(ifd_ioas_alloc(f->fd, &f->ioas));
+	f->iova = PVFIO_IFD_MOCK_APERTURE_START;
+	map.ioas_id = f->ioas;
+	map.flags = PVFIO_IFD_IOAS_MAP_FIXED_IOVA |
+		    PVFIO_IFD_IOAS_MAP_READABLE | PVFIO_IFD_IOAS_MAP_WRITEABLE;
+	map.user_va = (uintptr_t)f->buf;
+	map.length = DIRTY_LEN;
+	map.iova = f->iova;
+	assert_ok(pvfio_ioctl(f->fd, PVFIO_IFD_IOAS_MAP, &map));
+	assert_ok(ifd_test_cmd(f->fd, &mock, PVFIO_IFD_TEST_OP_MOCK_DOMAIN,
+			       f->ioas));
+	/* No device on it: HWPT_ALLOC fills it at once, as iommufd. */
+	alloc.dev_id = mock.mock_domain.out_idev_id;
+	alloc.pt_id = f->ioas;
+	alloc.flags = PVFIO_IFD_HWPT_ALLOC_DIRTY_TRACKING;
+	assert_ok(pvfio_ioctl(f->fd, PVFIO_IFD_HWPT_ALLOC, &alloc));
+	f->hwpt = alloc.out_hwpt_id;
+}
+
+static void dirty_teardown(struct dirty_fx *f)
+{
+	close(f->fd);
+	munmap(f->buf, DIRTY_LEN);
+}
+
+/* Devices, capabilities and errnos of SET_DIRTY_TRACKING and TEST_OP_DIRTY. */
+static void test_ifd_dirty_setup(void **state)
+{
+	struct pvfio_ifd_hw_info info = { .size = sizeof(info) };
+	struct pvfio_ifd_hwpt_alloc alloc = { .size = sizeof(alloc) };
+	struct pvfio_ifd_test_cmd nd = {}, mock = {}, cmd = {};
+	const unsigned int p0 = 0;
+	uint8_t bm[16] = {};
+	struct dirty_fx f;
+
+	(void)state;
+	dirty_setup(&f);
+	/* A NO_DIRTY device: no capability, no dirty table, cannot join one. */
+	nd.mock_domain_flags.dev_flags = PVFIO_IFD_MOCK_FLAGS_DEVICE_NO_DIRTY;
+	assert_ok(ifd_test_cmd(f.fd, &nd, PVFIO_IFD_TEST_OP_MOCK_DOMAIN_FLAGS,
+			       f.ioas));
+	info.dev_id = nd.mock_domain_flags.out_idev_id;
+	assert_ok(pvfio_ioctl(f.fd, PVFIO_IFD_GET_HW_INFO, &info));
+	assert_int_equal(info.out_capabilities &
+			 PVFIO_IFD_HW_CAP_DIRTY_TRACKING, 0);
+	alloc.dev_id = info.dev_id;
+	alloc.pt_id = f.ioas;
+	alloc.flags = PVFIO_IFD_HWPT_ALLOC_DIRTY_TRACKING;
+	assert_errno(pvfio_ioctl(f.fd, PVFIO_IFD_HWPT_ALLOC, &alloc),
+		     EOPNOTSUPP);
+	cmd.mock_domain_replace.pt_id = f.hwpt;
+	assert_errno(ifd_test_cmd(f.fd, &cmd,
+				  PVFIO_IFD_TEST_OP_MOCK_DOMAIN_REPLACE,
+				  nd.mock_domain_flags.out_stdev_id), EINVAL);
+	/* A device that can: the capability; it attaches. */
+	assert_ok(ifd_test_cmd(f.fd, &mock, PVFIO_IFD_TEST_OP_MOCK_DOMAIN,
+			       f.hwpt));
+	info.dev_id = mock.mock_domain.out_idev_id;
+	info.data_len = 0;
+	assert_ok(pvfio_ioctl(f.fd, PVFIO_IFD_GET_HW_INFO, &info));
+	assert_int_equal(info.out_capabilities &
+			 PVFIO_IFD_HW_CAP_DIRTY_TRACKING,
+			 PVFIO_IFD_HW_CAP_DIRTY_TRACKING);
+
+	/* SET: flags, IDs, and tables without dirty bits. */
+	assert_errno(ifd_set_dirty(f.fd, f.hwpt, 2), EOPNOTSUPP);
+	assert_errno(ifd_set_dirty(f.fd, 9999, 1), ENOENT);
+	assert_errno(ifd_set_dirty(f.fd, f.ioas, 1), ENOENT);
+	assert_errno(ifd_set_dirty(f.fd, nd.mock_domain_flags.out_hwpt_id, 1),
+		     EOPNOTSUPP);
+	assert_errno(ifd_get_dirty(f.fd, nd.mock_domain_flags.out_hwpt_id,
+				   f.iova, DIRTY_LEN, 2048, bm, 0), EOPNOTSUPP);
+	/* Tracking off: neither marks nor reads. */
+	assert_errno(ifd_mark(f.fd, f.hwpt, f.iova, &p0, 1), EINVAL);
+	assert_errno(ifd_get_dirty(f.fd, f.hwpt, f.iova, DIRTY_LEN, 2048, bm,
+				   0), EINVAL);
+	assert_ok(ifd_set_dirty(f.fd, f.hwpt, 1));
+	assert_ok(ifd_set_dirty(f.fd, f.hwpt, 1));
+
+	/* TEST_OP_DIRTY's own checks. */
+	cmd.dirty.iova = f.iova;
+	cmd.dirty.length = DIRTY_LEN;
+	cmd.dirty.page_size = 0;
+	cmd.dirty.uptr = (uintptr_t)bm;
+	assert_errno(ifd_test_cmd(f.fd, &cmd, PVFIO_IFD_TEST_OP_DIRTY, f.hwpt),
+		     EINVAL);
+	cmd.dirty.page_size = 3000;
+	assert_errno(ifd_test_cmd(f.fd, &cmd, PVFIO_IFD_TEST_OP_DIRTY, f.hwpt),
+		     EINVAL);
+	cmd.dirty.page_size = 1;
+	cmd.dirty.length = (1ULL << 27) + 1;
+	cmd.dirty.iova = 0;
+	assert_errno(ifd_test_cmd(f.fd, &cmd, PVFIO_IFD_TEST_OP_DIRTY, f.hwpt),
+		     EOVERFLOW);
+	cmd.dirty.page_size = 1ULL << 62;
+	cmd.dirty.length = 1ULL << 63;
+	cmd.dirty.iova = 3ULL << 62;
+	assert_errno(ifd_test_cmd(f.fd, &cmd, PVFIO_IFD_TEST_OP_DIRTY, f.hwpt),
+		     EOVERFLOW);
+	cmd.dirty.page_size = 2048;
+	cmd.dirty.length = DIRTY_LEN;
+	cmd.dirty.iova = f.iova;
+	cmd.dirty.uptr = 0;
+	assert_errno(ifd_test_cmd(f.fd, &cmd, PVFIO_IFD_TEST_OP_DIRTY, f.hwpt),
+		     EINVAL);
+	cmd.dirty.uptr = 8;
+	assert_errno(ifd_test_cmd(f.fd, &cmd, PVFIO_IFD_TEST_OP_DIRTY, f.hwpt),
+		     EFAULT);
+	assert_errno(ifd_test_cmd(f.fd, &cmd, PVFIO_IFD_TEST_OP_DIRTY, f.ioas),
+		     ENOENT);
+	dirty_teardown(&f);
+}
+
+/* GET_DIRTY_BITMAP: errnos, granularity, set-only writes, clearing. */
+static void test_ifd_dirty_bitmap(void **state)
+{
+	const unsigned int marks[] = { 0, 3, 63, 64, 100 };
+	uint64_t words[4];
+	uint8_t *bm, *ubm;
+	struct dirty_fx f;
+	unsigned int i;
+	void *bad;
+
+	(void)state;
+	dirty_setup(&f);
+	bm = calloc(1, 4096 + 64);
+	assert_non_null(bm);
+	assert_ok(ifd_set_dirty(f.fd, f.hwpt, 1));
+	/* Only the mapped ones count (64 and 100 are past the mapping). */
+	assert_int_equal(ifd_mark(f.fd, f.hwpt, f.iova, marks, 5), 3);
+
+	/* Errnos, in iommufd's order. */
+	assert_errno(ifd_get_dirty(f.fd, f.hwpt, f.iova, DIRTY_LEN, 2048, bm,
+				   2), EOPNOTSUPP);
+	assert_errno(ifd_get_dirty(f.fd, f.ioas, f.iova, DIRTY_LEN, 2048, bm,
+				   0), ENOENT);
+	assert_errno(ifd_get_dirty(f.fd, f.hwpt, 3ULL << 62, 1ULL << 63, 2048,
+				   bm, 0), EOVERFLOW);
+	assert_errno(ifd_get_dirty(f.fd, f.hwpt, f.iova + 1024, DIRTY_LEN,
+				   2048, bm, 0), EINVAL);
+	assert_errno(ifd_get_dirty(f.fd, f.hwpt, f.iova, DIRTY_LEN - 1024,
+				   1024, bm, 0), EINVAL);
+	assert_errno(ifd_get_dirty(f.fd, f.hwpt, f.iova, DIRTY_LEN, 0, bm, 0),
+		     EINVAL);
+	assert_errno(ifd_get_dirty(f.fd, f.hwpt, f.iova, DIRTY_LEN, 4096 * 3,
+				   bm, 0), EINVAL);
+	assert_errno(ifd_get_dirty(f.fd, f.hwpt, 0, 0, 2048, bm, 0), EINVAL);
+	/* A bitmap whose end passes the end of the address space. */
+	assert_errno(ifd_get_dirty(f.fd, f.hwpt, f.iova, 2 * DIRTY_LEN, 2048,
+				   (void *)(uintptr_t)-8, 0), EOVERFLOW);
+	/* Nothing read so far: the marks are still there. */
+
+	/* A bitmap that cannot be written: EFAULT, nothing lost. */
+	bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(bad != MAP_FAILED);
+	assert_errno(ifd_get_dirty(f.fd, f.hwpt, f.iova, DIRTY_LEN, 2048, bad,
+				   0), EFAULT);
+	munmap(bad, 4096);
+
+	/* At an odd user address; set-only: a bit already set stays. */
+	ubm = bm + 1;
+	memset(bm, 0, 64);
+	ubm[1] = 0x80;	/* bit 15, clean */
+	assert_ok(ifd_get_dirty(f.fd, f.hwpt, f.iova, DIRTY_LEN, 2048, ubm, 0));
+	for (i = 0; i < DIRTY_PAGES; i++)
+		assert_int_equal(bit_of(ubm, i),
+				 i == 0 || i == 3 || i == 15 || i == 63);
+	assert_int_equal(bm[0], 0);
+	assert_int_equal(ubm[8], 0);
+	/* Read and cleared. */
+	memset(bm, 0, 64);
+	assert_ok(ifd_get_dirty(f.fd, f.hwpt, f.iova, DIRTY_LEN, 2048, bm, 0));
+	for (i = 0; i < 16; i++)
+		assert_int_equal(bm[i], 0);
+
+	/* page_size larger than the IO page: one bit for four. */
+	assert_int_equal(ifd_mark(f.fd, f.hwpt, f.iova, marks, 3), 3);
+	memset(words, 0, sizeof(words));
+	assert_ok(ifd_get_dirty(f.fd, f.hwpt, f.iova, DIRTY_LEN, 8192, words,
+				PVFIO_IFD_HWPT_GET_DIRTY_BITMAP_NO_CLEAR));
+	assert_int_equal(words[0], 1ULL << 0 | 1ULL << 15);
+	/* Smaller: two bits for one IO page; NO_CLEAR kept them. */
+	memset(words, 0, sizeof(words));
+	assert_ok(ifd_get_dirty(f.fd, f.hwpt, f.iova, DIRTY_LEN, 1024, words,
+				0));
+	assert_int_equal(words[0], 3ULL << 0 | 3ULL << 6);
+	assert_int_equal(words[1], 3ULL << 62);
+	/* A window of the range: bit 0 stands for its first page. */
+	assert_int_equal(ifd_mark(f.fd, f.hwpt, f.iova, marks, 3), 3);
+	memset(words, 0, sizeof(words));
+	assert_ok(ifd_get_dirty(f.fd, f.hwpt, f.iova + 3 * 2048, 2048, 2048,
+				words, 0));
+	assert_int_equal(words[0], 1);
+
+	/* Enabling again starts clean. */
+	assert_ok(ifd_set_dirty(f.fd, f.hwpt, 1));
+	memset(words, 0, sizeof(words));
+	assert_ok(ifd_get_dirty(f.fd, f.hwpt, f.iova, DIRTY_LEN, 2048, words,
+				0));
+	assert_int_equal(words[0], 0);
+	/* Disabling keeps nothing readable. */
+	assert_int_equal(ifd_mark(f.fd, f.hwpt, f.iova, marks, 1), 1);
+	assert_ok(ifd_set_dirty(f.fd, f.hwpt, 0));
+	assert_errno(ifd_get_dirty(f.fd, f.hwpt, f.iova, DIRTY_LEN, 2048,
+				   words, 0), EINVAL);
+	free(bm);
+	dirty_teardown(&f);
+}
+
+/*
+ * UNMAP of a dirty IOPTE: its state goes with it, as in iommufd (read
+ * before unmapping, with NO_CLEAR, to keep it); a bitmap over a vast range
+ * needs no memory for it.
+ */
+static void test_ifd_dirty_unmap(void **state)
+{
+	struct pvfio_ifd_ioas_unmap unmap = { .size = sizeof(unmap) };
+	struct pvfio_ifd_ioas_map map = { .size = sizeof(map) };
+	const unsigned int marks[] = { 1, 2 };
+	/* Past the first page of bits of a 2 KiB-a-bit bitmap from f.iova. */
+	const uint64_t off = (32768 + 5) * 2048;
+	uint64_t words[2], *big;
+	struct dirty_fx f;
+
+	(void)state;
+	dirty_setup(&f);
+	assert_ok(ifd_set_dirty(f.fd, f.hwpt, 1));
+	assert_int_equal(ifd_mark(f.fd, f.hwpt, f.iova, marks, 2), 2);
+	unmap.ioas_id = f.ioas;
+	unmap.iova = f.iova;
+	unmap.length = DIRTY_LEN;
+	assert_ok(pvfio_ioctl(f.fd, PVFIO_IFD_IOAS_UNMAP, &unmap));
+	map.ioas_id = f.ioas;
+	map.flags = PVFIO_IFD_IOAS_MAP_FIXED_IOVA |
+		    PVFIO_IFD_IOAS_MAP_READABLE | PVFIO_IFD_IOAS_MAP_WRITEABLE;
+	map.user_va = (uintptr_t)f.buf;
+	map.length = DIRTY_LEN;
+	map.iova = f.iova + off;
+	assert_ok(pvfio_ioctl(f.fd, PVFIO_IFD_IOAS_MAP, &map));
+	memset(words, 0, sizeof(words));
+	assert_ok(ifd_get_dirty(f.fd, f.hwpt, f.iova, DIRTY_LEN, 2048, words,
+				0));
+	assert_ok(ifd_get_dirty(f.fd, f.hwpt, f.iova + off, DIRTY_LEN, 2048,
+				words, 0));
+	assert_int_equal(words[0], 0);
+
+	/* The mock's whole aperture at 2 KiB a bit: 128 KiB of bitmap. */
+	assert_int_equal(ifd_mark(f.fd, f.hwpt, f.iova + off, marks, 2), 2);
+	big = mmap(NULL, 128 << 10, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(big != MAP_FAILED);
+	assert_ok(ifd_get_dirty(f.fd, f.hwpt, PVFIO_IFD_MOCK_APERTURE_START,
+				(uint64_t)PVFIO_IFD_MOCK_APERTURE_LAST + 1 -
+				PVFIO_IFD_MOCK_APERTURE_START, 2048, big, 0));
+	assert_int_equal(big[0], 0);
+	assert_int_equal(big[511], 0);
+	assert_int_equal(big[512], 3ULL << 6);
+	assert_int_equal(big[513], 0);
+	munmap(big, 128 << 10);
+	/* The lower half of the 64-bit space at 1 TiB a bit. */
+	assert_int_equal(ifd_mark(f.fd, f.hwpt, f.iova + off, marks, 1), 1);
+	memset(words, 0, sizeof(words));
+	assert_ok(ifd_get_dirty(f.fd, f.hwpt, 0, 1ULL << 63, 1ULL << 40, words,
+				0));
+	assert_int_equal(words[0], 1);
+	assert_int_equal(words[1], 0);
+	dirty_teardown(&f);
+}
+
+/*
+ * The "huge" mock type maps 1 MiB IOPTEs where memory and IOVA allow:
+ * dirty as a whole (one TEST_OP_DIRTY bit marks 256 pages), reported whole
+ * (clipped to the bitmap) and cleared whole by a read of any part of it,
+ * as a hardware IOPTE's dirty bit.
+ */
+static void test_ifd_dirty_huge(void **state)
+{
+	struct pvfio_ifd_hwpt_selftest data = {
+		.pagetable_type = PVFIO_IFD_MOCK_IOMMUPT_HUGE,
+	};
+	struct pvfio_ifd_hwpt_alloc alloc = {
+		.size = sizeof(alloc), .data_type = PVFIO_IFD_HWPT_DATA_SELFTEST,
+		.data_len = sizeof(data), .data_uptr = (uintptr_t)&data,
+		.flags = PVFIO_IFD_HWPT_ALLOC_DIRTY_TRACKING,
+	};
+	struct pvfio_ifd_ioas_map map = { .size = sizeof(map) };
+	struct pvfio_ifd_test_cmd mock = {}, cmd = {};
+	const uint64_t iova = 1ULL << 30, len = 2 * MiB;
+	uint64_t words[8], bits = 1;
+	uint32_t ioas, ioas0;
+	unsigned int i;
+	char *big;
+	int fd;
+
+	(void)state;
+	big = pvfio_alloc_hugetlb(len);
+	assert_non_null(big);
+	memset(big, 1, len);
+	fd = ifd_open();
+	assert_true(fd >= 0);
+	assert_ok(ifd_ioas_alloc(fd, &ioas0));
+	assert_ok(ifd_test_cmd(fd, &mock, PVFIO_IFD_TEST_OP_MOCK_DOMAIN,
+			       ioas0));
+	assert_ok(ifd_ioas_alloc(fd, &ioas));
+	map.ioas_id = ioas;
+	map.flags = PVFIO_IFD_IOAS_MAP_FIXED_IOVA |
+		    PVFIO_IFD_IOAS_MAP_READABLE | PVFIO_IFD_IOAS_MAP_WRITEABLE;
+	map.user_va = (uintptr_t)big;
+	map.length = len;
+	map.iova = iova;
+	assert_ok(pvfio_ioctl(fd, PVFIO_IFD_IOAS_MAP, &map));
+	alloc.dev_id = mock.mock_domain.out_idev_id;
+	alloc.pt_id = ioas;
+	assert_ok(pvfio_ioctl(fd, PVFIO_IFD_HWPT_ALLOC, &alloc));
+	assert_ok(ifd_set_dirty(fd, alloc.out_hwpt_id, 1));
+
+	/* One bit, at page 3 of the first IOPTE: all 256 pages read dirty. */
+	cmd.dirty.iova = iova + 3 * PAGE;
+	cmd.dirty.length = PAGE;
+	cmd.dirty.page_size = PAGE;
+	cmd.dirty.uptr = (uintptr_t)&bits;
+	assert_ok(ifd_test_cmd(fd, &cmd, PVFIO_IFD_TEST_OP_DIRTY,
+			       alloc.out_hwpt_id));
+	assert_int_equal(cmd.dirty.out_nr_dirty, 1);
+	memset(words, 0, sizeof(words));
+	assert_ok(ifd_get_dirty(fd, alloc.out_hwpt_id, iova, len, PAGE, words,
+				PVFIO_IFD_HWPT_GET_DIRTY_BITMAP_NO_CLEAR));
+	for (i = 0; i < 8; i++)
+		assert_int_equal(words[i], i < 4 ? UINT64_MAX : 0);
+	/* A window inside it: its part only, and the whole IOPTE is clean. */
+	memset(words, 0, sizeof(words));
+	assert_ok(ifd_get_dirty(fd, alloc.out_hwpt_id, iova + 64 * PAGE,
+				64 * PAGE, PAGE, words, 0));
+	assert_int_equal(words[0], UINT64_MAX);
+	assert_int_equal(words[1], 0);
+	memset(words, 0, sizeof(words));
+	assert_ok(ifd_get_dirty(fd, alloc.out_hwpt_id, iova, len, PAGE, words,
+				0));
+	for (i = 0; i < 8; i++)
+		assert_int_equal(words[i], 0);
+	/* The second IOPTE, by its last page; a 1 MiB bit for both. */
+	cmd.dirty.iova = iova + len - PAGE;
+	assert_ok(ifd_test_cmd(fd, &cmd, PVFIO_IFD_TEST_OP_DIRTY,
+			       alloc.out_hwpt_id));
+	memset(words, 0, sizeof(words));
+	assert_ok(ifd_get_dirty(fd, alloc.out_hwpt_id, iova, len, MiB, words,
+				0));
+	assert_int_equal(words[0], 2);
+	close(fd);
+	munmap(big, len);
+}
+
 int main(void)
 {
 	const struct CMUnitTest node_tests[] = {
@@ -410,6 +830,10 @@ int main(void)
 		cmocka_unit_test(test_ifd_mock_types),
 		cmocka_unit_test(test_ifd_auto_hwpt_race),
 		cmocka_unit_test(test_ifd_check_map_race),
+		cmocka_unit_test(test_ifd_dirty_setup),
+		cmocka_unit_test(test_ifd_dirty_bitmap),
+		cmocka_unit_test(test_ifd_dirty_unmap),
+		cmocka_unit_test(test_ifd_dirty_huge),
 	};
 	int ret;
 

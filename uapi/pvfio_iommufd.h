@@ -52,6 +52,11 @@
  *   and GET_HW_INFO.  vfio's device cdevs bind only to the kernel's own
  *   iommufd, so on this node the devices that @dev_id fields name are the
  *   mock devices of the test interface.
+ * - Dirty tracking (PVFIO_IFD_HWPT_ALLOC_DIRTY_TRACKING,
+ *   HWPT_SET_DIRTY_TRACKING, HWPT_GET_DIRTY_BITMAP) of the mock page
+ *   tables, whose IOPTEs PVFIO_IFD_TEST_OP_DIRTY marks as a device's write
+ *   would.  No other page table exists on this node; one would answer
+ *   EOPNOTSUPP, never bits pvfio cannot know.
  * - The test interface (PVFIO_IFD_TEST_CMD), only while the module is
  *   loaded with enable_test_ops=1.
  *
@@ -65,10 +70,6 @@
  * commands still apply the size checks first: a short struct fails with
  * EINVAL and a non-zero tail with E2BIG, exactly as a supported command,
  * so programs that probe for them see iommufd's behaviour.
- *
- * Not yet (pvfio issue 10): dirty tracking (HWPT_SET_DIRTY_TRACKING,
- * HWPT_GET_DIRTY_BITMAP, PVFIO_IFD_HWPT_ALLOC_DIRTY_TRACKING and the test
- * operation PVFIO_IFD_TEST_OP_DIRTY).
  *
  * Not provided: the VFIO type1 compatibility of iommufd (IOMMU_VFIO_IOAS,
  * and VFIO_* container ioctls on this node).  PVFIO_IFD_VFIO_IOAS and its
@@ -472,8 +473,9 @@ struct pvfio_ifd_vfio_ioas {
  * @PVFIO_IFD_HWPT_ALLOC_NEST_PARENT: the page table will be the parent of
  *                                    nested ones (EOPNOTSUPP in pvfio)
  * @PVFIO_IFD_HWPT_ALLOC_DIRTY_TRACKING: the IOMMU must track dirty pages for
- *                                       devices attached to it (not yet in
- *                                       pvfio, issue 10: EOPNOTSUPP)
+ *                                       devices attached to it (EOPNOTSUPP
+ *                                       for a device without
+ *                                       PVFIO_IFD_HW_CAP_DIRTY_TRACKING)
  * @PVFIO_IFD_HWPT_FAULT_ID_VALID: @fault_id names a fault queue (EOPNOTSUPP
  *                                 in pvfio)
  * @PVFIO_IFD_HWPT_ALLOC_PASID: the page table may be attached to PASIDs of
@@ -518,8 +520,8 @@ enum pvfio_ifd_hwpt_data_type {
  *
  * Allocate a hardware page table (an IOMMU domain of @dev_id's IOMMU) that
  * the kernel keeps filled with the mappings of the IOAS @pt_id.  The page
- * table is not attached to anything yet; while it exists the IOAS's
- * mappings are pinned.  pvfio makes only kernel-managed page tables: a
+ * table is not attached to anything yet, but it holds the IOAS's mappings
+ * at once: while it exists they are pinned.  pvfio makes only kernel-managed page tables: a
  * nested one (a @data_type other than NONE, or @pt_id naming a page table
  * or vIOMMU) fails with EOPNOTSUPP.
  *
@@ -528,9 +530,11 @@ enum pvfio_ifd_hwpt_data_type {
  *
  * Errors: ENOENT @dev_id is not a device or @pt_id not an IOAS of this
  * file; EOPNOTSUPP an unsupported flag or @data_type, nesting, or non-zero
- * reserved fields; EINVAL @data_len or @data_uptr non-zero with
- * PVFIO_IFD_HWPT_DATA_NONE; ENOMEM including over RLIMIT_MEMLOCK; EFAULT
- * the IOAS maps memory that is gone.
+ * reserved fields, DIRTY_TRACKING for a device that cannot track; EINVAL
+ * @data_len or @data_uptr non-zero with PVFIO_IFD_HWPT_DATA_NONE;
+ * EADDRINUSE the IOAS maps outside what the page table can translate;
+ * ENOMEM including over RLIMIT_MEMLOCK; EFAULT the IOAS maps memory that
+ * is gone.
  */
 struct pvfio_ifd_hwpt_alloc {
 	__u32 size;
@@ -570,7 +574,10 @@ enum pvfio_ifd_hw_info_type {
  * enum pvfio_ifd_hw_capabilities - bits of @out_capabilities
  * @PVFIO_IFD_HW_CAP_DIRTY_TRACKING: the IOMMU can track dirty pages, so
  *                                   SET_DIRTY_TRACKING and GET_DIRTY_BITMAP
- *                                   work (never set by pvfio yet, issue 10)
+ *                                   work on a page table allocated with
+ *                                   PVFIO_IFD_HWPT_ALLOC_DIRTY_TRACKING
+ *                                   (set for mock devices not created
+ *                                   with PVFIO_IFD_MOCK_FLAGS_DEVICE_NO_DIRTY)
  * @PVFIO_IFD_HW_CAP_PCI_PASID_EXEC: the device's PASIDs may request execute
  *                                   permission (meaningless when
  *                                   @out_max_pasid_log2 is 0)
@@ -655,14 +662,18 @@ enum pvfio_ifd_hwpt_set_dirty_tracking_flags {
  * @size: sizeof(struct pvfio_ifd_hwpt_set_dirty_tracking)
  * @flags: enum pvfio_ifd_hwpt_set_dirty_tracking_flags
  * @hwpt_id: the page table
- * @__reserved: must be 0
+ * @__reserved: should be 0 (iommufd does not check it; nor does pvfio)
  *
  * Start or stop recording which IOVA devices write through the page table.
- * Not yet in pvfio (issue 10).
+ * Starting clears the dirty bits of every IOPTE first, also when tracking
+ * was on already, so that the first GET_DIRTY_BITMAP reports only what was
+ * written since.  Stopping keeps the IOPTEs' dirty bits but no reads.
  *
  * Minimum size: up to @__reserved.
  *
- * Errors: EOPNOTSUPP, after the size checks, until issue 10.
+ * Errors: EOPNOTSUPP an unknown flag, or a page table allocated without
+ * PVFIO_IFD_HWPT_ALLOC_DIRTY_TRACKING; ENOENT @hwpt_id is not a page table
+ * of this file.
  */
 struct pvfio_ifd_hwpt_set_dirty_tracking {
 	__u32 size;
@@ -697,11 +708,24 @@ enum pvfio_ifd_hwpt_get_dirty_bitmap_flags {
  *        ((x - @iova) / @page_size) / 64
  *
  * Set the bits of the pages written since the last read (and, unless
- * NO_CLEAR, start over).  Not yet in pvfio (issue 10).
+ * NO_CLEAR, start over).  Bits are only ever set: the caller zeroes the
+ * bitmap.  A dirty IOPTE sets the bits of its whole range (a huge one many;
+ * an IO page larger than @page_size several), clipped to the bitmap's.
+ * pvfio reads the bitmap a page of bits at a time and needs no memory in
+ * proportion to @length.
  *
  * Minimum size: up to @data.
  *
- * Errors: EOPNOTSUPP, after the size checks, until issue 10.
+ * Errors: EOPNOTSUPP an unknown flag, non-zero @__reserved, or a page
+ * table allocated without PVFIO_IFD_HWPT_ALLOC_DIRTY_TRACKING; ENOENT
+ * @hwpt_id is not a page table of this file; EOVERFLOW @iova + @length
+ * passes the end of the address space, or the bitmap would; EINVAL @iova
+ * or @iova + @length not aligned to the IOAS's IOVA alignment or to
+ * @page_size, @page_size 0 or not a power of two, @length 0, tracking is
+ * off (iommufd's mock fails this too, but iommufd returns 0 without bits);
+ * EFAULT the bitmap cannot be written (iommufd drops the bits silently;
+ * pvfio marks the IOPTEs it had cleared dirty again); EINTR a fatal signal;
+ * ENOMEM.
  */
 struct pvfio_ifd_hwpt_get_dirty_bitmap {
 	__u32 size;
@@ -1068,8 +1092,7 @@ struct pvfio_ifd_hw_queue_alloc {
  * PVFIO_IFD_TEST_OP_TRIGGER_IOPF (fault queues),
  * PVFIO_IFD_TEST_OP_TRIGGER_VEVENT (vIOMMU), PVFIO_IFD_TEST_OP_PASID_*
  * (PASID),
- * PVFIO_IFD_TEST_OP_DMABUF_* (dma-buf), and, not yet (pvfio issue 10),
- * PVFIO_IFD_TEST_OP_DIRTY.
+ * PVFIO_IFD_TEST_OP_DMABUF_* (dma-buf).
  */
 
 /**
@@ -1097,8 +1120,8 @@ struct pvfio_ifd_hw_queue_alloc {
  * @PVFIO_IFD_TEST_OP_ACCESS_REPLACE_IOAS: move the access fd @id to another
  *                                        IOAS
  * @PVFIO_IFD_TEST_OP_MOCK_DOMAIN_FLAGS: MOCK_DOMAIN with device flags
- * @PVFIO_IFD_TEST_OP_DIRTY: mark pages of the mock domain @id dirty (not yet,
- *                           pvfio issue 10)
+ * @PVFIO_IFD_TEST_OP_DIRTY: mark IOPTEs of the mock page table @id dirty, as
+ *                           a device's writes would
  * @PVFIO_IFD_TEST_OP_MD_CHECK_IOTLB: check a nested mock domain's IOTLB
  *                                    (EOPNOTSUPP)
  * @PVFIO_IFD_TEST_OP_TRIGGER_IOPF: inject an I/O page fault (EOPNOTSUPP)
@@ -1341,12 +1364,20 @@ struct pvfio_ifd_test_access_replace_ioas {
 
 /**
  * struct pvfio_ifd_test_dirty - PVFIO_IFD_TEST_OP_DIRTY
- * @flags: 0 (4 bytes of implicit padding follow, as in iommufd)
- * @iova: first IOVA
- * @length: bytes
- * @page_size: bytes one bit of the bitmap stands for
- * @uptr: user pointer to the bitmap of pages to mark
- * @out_nr_dirty: output, pages marked
+ * @flags: 0 (not checked, as in iommufd; 4 bytes of implicit padding
+ *         follow, as in iommufd)
+ * @iova: first IOVA, a multiple of @page_size
+ * @length: bytes, a non-zero multiple of @page_size, at most 128 Mi bits
+ * @page_size: bytes one bit of the bitmap stands for (any non-zero value)
+ * @uptr: user pointer to the bitmap (unsigned longs) of pages to mark: bit
+ *        n marks the IOPTE mapping @iova + n * @page_size dirty (a huge
+ *        IOPTE as a whole)
+ * @out_nr_dirty: output, bits that hit a mapped IOPTE
+ *
+ * Tracking must be on (else EINVAL, also for a page table that is no mock;
+ * ENOENT no page table @id).  EINVAL a zero or misaligned range or a NULL
+ * @uptr; EOVERFLOW more bits than iommufd's limit or a range past the end
+ * of the address space; EFAULT.
  */
 struct pvfio_ifd_test_dirty {
 	__u32 flags;
