@@ -944,10 +944,11 @@ static void test_failures_lose_nothing(void **state)
 	assert_false(fired);
 
 	/* A lost record: everything writeable, named pessimistic. */
-	assert_ok(set_tracking(s->fd, s->ioas, true));
 	for (nth = 1; ; nth++) {
 		char data = 1;
 
+		/* Clean each time: the record has to allocate. */
+		assert_ok(set_tracking(s->fd, s->ioas, true));
 		fail_nth(s->fd, nth, NULL);
 		ret = pvfio_access_rw(afd, BASE + 17 * PAGE, &data, 1, true);
 		fail_nth(s->fd, 0, &fired);
@@ -988,6 +989,35 @@ static void test_failures_lose_nothing(void **state)
 	}
 	assert_ok(ret);
 	assert_true(nth > 3);
+	close(afd);
+}
+
+/*
+ * A bitmap that cannot be written, at the largest page size: the call fails
+ * at once, nothing is forgotten, and nothing is recorded in its place (a
+ * bit for 2^62 bytes must not turn into records of that size).
+ */
+static void test_bad_bitmap_huge_page(void **state)
+{
+	struct dstate *s = *state;
+	struct pvfio_iova_range r[2];
+	int afd;
+
+	afd = pvfio_access_create(s->fd, s->ioas, 0, 16);
+	assert_true(afd >= 0);
+	assert_ok(set_tracking(s->fd, s->ioas, true));
+	rw_write(afd, BASE + 6 * PAGE, 1);
+	assert_errno(get_bitmap_ranges(s->fd, s->ioas, 0, 1ULL << 63,
+				       1ULL << 62, NULL, false, NULL, NULL),
+		     EFAULT);
+	/* One bit for the lower half of the space: set, nothing forgotten. */
+	memset(s->bits, 0, sizeof(s->bits));
+	assert_ok(get_bitmap_ranges(s->fd, s->ioas, 0, 1ULL << 63, 1ULL << 63,
+				    s->bits, true, NULL, NULL));
+	assert_int_equal(s->bits[0], 1);
+	/* Still exactly page 6, nothing pessimistic. */
+	assert_int_equal(read_pessimistic(s, r, 2, false), 0);
+	EXACTLY(s, 6);
 	close(afd);
 }
 
@@ -1093,6 +1123,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tib_bounded, dstate_setup,
 						dstate_teardown),
 		cmocka_unit_test_setup_teardown(test_failures_lose_nothing,
+						dstate_setup, dstate_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_bitmap_huge_page,
 						dstate_setup, dstate_teardown),
 		cmocka_unit_test_setup_teardown(test_race_pin_vs_read,
 						dstate_setup, dstate_teardown),
