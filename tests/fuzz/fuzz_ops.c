@@ -394,7 +394,8 @@ static void op_map_file(struct fz_thread *t)
 static __thread uint64_t fz_bits[8192];
 
 static uint64_t dirty_page_size(struct fz_thread *t);
-static uint64_t dirty_data(struct fz_thread *t);
+static uint64_t dirty_data(struct fz_thread *t, uint64_t len,
+			   uint64_t page_size);
 
 static void op_unmap(struct fz_thread *t)
 {
@@ -431,7 +432,7 @@ static void op_unmap(struct fz_thread *t)
 	if (fz_pct(t->op, 33)) {
 		c.flags = PVFIO_IOAS_UNMAP_DIRTY_BITMAP;
 		c.page_size = fz_pct(t->op, 70) ? PAGE : dirty_page_size(t);
-		c.dirty_bitmap = dirty_data(t);
+		c.dirty_bitmap = dirty_data(t, c.length, c.page_size);
 		memset(fz_bits, 0, sizeof(fz_bits));
 		if (fz_pct(t->op, 5))
 			c.flags |= 1U << fz_below(t->op, 32);
@@ -616,14 +617,21 @@ static uint64_t dirty_page_size(struct fz_thread *t)
 	}
 }
 
-/* A bitmap pointer: ours, mostly; NULL, unmapped, kernel or the top. */
-static uint64_t dirty_data(struct fz_thread *t)
+/*
+ * A bitmap pointer: ours, mostly, when the range's bits fit in it (the
+ * kernel writes wherever a dirty page's bit lies); else NULL, unmapped,
+ * kernel or the top.
+ */
+static uint64_t dirty_data(struct fz_thread *t, uint64_t len,
+			   uint64_t page_size)
 {
 	static const uint64_t wild[] = {
 		0, 8, 0xffff800000000000ULL, UINT64_MAX - 7, UINT64_MAX,
 	};
+	bool fits = page_size && !(page_size & (page_size - 1)) &&
+		    len / page_size <= sizeof(fz_bits) * 8 - 64;
 
-	if (fz_pct(t->op, 90))
+	if (fits && fz_pct(t->op, 90))
 		return (uintptr_t)fz_bits;
 	return wild[fz_below(t->op, sizeof(wild) / sizeof(wild[0]))];
 }
@@ -668,7 +676,6 @@ static void op_dirty_read(struct fz_thread *t)
 	c.ioas_id = r.ioas;
 	c.page_size = fz_pct(t->op, 60) ? PAGE : dirty_page_size(t);
 	c.flags = fz_pct(t->op, 30) ? PVFIO_DIRTY_BITMAP_NO_CLEAR : 0;
-	c.data = dirty_data(t);
 	c.pessimistic = (uintptr_t)ranges;
 	c.num_pessimistic = fz_below(t->op, 5);
 	switch (fz_below(t->op, 4)) {
@@ -701,6 +708,8 @@ static void op_dirty_read(struct fz_thread *t)
 		else
 			c.flags = fz_next(t->op);
 	}
+	/* Chosen last: only a range whose bits fit gets our bitmap. */
+	c.data = dirty_data(t, c.length, c.page_size);
 	fz_ioctl(t, ctx_fd(ci), PVFIO_IOAS_GET_DIRTY_BITMAP, &c,
 		 SZ(c, pessimistic));
 }
