@@ -982,7 +982,8 @@ static void test_failures_lose_nothing(void **state)
 		fail_nth(s->fd, 0, &fired);
 		if (!fired)
 			break;
-		assert_true(ret == -ENOMEM || ret == -EFAULT);
+		/* A spare node that cannot be had costs nothing here. */
+		assert_true(!ret || ret == -ENOMEM || ret == -EFAULT);
 		/* Either delivered, or not read yet, or kept. */
 		assert_ok(read_bits(s, true));
 		assert_true(bit(got, 21) || bit(s->bits, 21));

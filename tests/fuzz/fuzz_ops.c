@@ -436,8 +436,8 @@ static void op_unmap(struct fz_thread *t)
 		memset(fz_bits, 0, sizeof(fz_bits));
 		if (fz_pct(t->op, 5))
 			c.flags |= 1U << fz_below(t->op, 32);
-		fz_ioctl(t, ctx_fd(ci), PVFIO_IOAS_UNMAP, &c,
-			 SZ(c, dirty_bitmap));
+		/* The mandatory part still ends at @length. */
+		fz_ioctl(t, ctx_fd(ci), PVFIO_IOAS_UNMAP, &c, SZ(c, length));
 		return;
 	}
 	fz_ioctl(t, ctx_fd(ci), PVFIO_IOAS_UNMAP, &c, SZ(c, length));
