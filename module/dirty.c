@@ -144,14 +144,9 @@ bool pvfio_bitmap_next_chunk(struct pvfio_bitmap *bm)
 	return true;
 }
 
-/**
- * pvfio_bitmap_set() - mark an IOVA range dirty in the current chunk
- * @bm: the writer
- * @start: first IOVA
- * @last: last IOVA; only the part inside the chunk counts
- */
-void pvfio_bitmap_set(struct pvfio_bitmap *bm, unsigned long start,
-		      unsigned long last)
+/* Set the bits of @bits (laid out as the current chunk) for [start, last]. */
+static void pvfio_bitmap_set_in(struct pvfio_bitmap *bm, unsigned long *bits,
+				unsigned long start, unsigned long last)
 {
 	unsigned long first_bit, last_bit;
 
@@ -161,7 +156,19 @@ void pvfio_bitmap_set(struct pvfio_bitmap *bm, unsigned long start,
 		return;
 	first_bit = (start - bm->chunk_iova) >> bm->pgshift;
 	last_bit = (last - bm->chunk_iova) >> bm->pgshift;
-	bitmap_set(bm->buf, first_bit, last_bit - first_bit + 1);
+	bitmap_set(bits, first_bit, last_bit - first_bit + 1);
+}
+
+/**
+ * pvfio_bitmap_set() - mark an IOVA range dirty in the current chunk
+ * @bm: the writer
+ * @start: first IOVA
+ * @last: last IOVA; only the part inside the chunk counts
+ */
+void pvfio_bitmap_set(struct pvfio_bitmap *bm, unsigned long start,
+		      unsigned long last)
+{
+	pvfio_bitmap_set_in(bm, bm->buf, start, last);
 }
 
 /**
@@ -247,51 +254,35 @@ static void pvfio_bitmap_or_byte(struct pvfio_bitmap *bm, unsigned long off,
 
 /**
  * pvfio_bitmap_flush() - set the current chunk's bits in the user's bitmap
- * @bm: the writer
+ * @bm: the writer, its chunk's part of the bitmap pinned by
+ *      pvfio_bitmap_pin()
  *
- * Only the words between the chunk's first and last set bit are written;
- * a chunk without bits touches no user memory.  Through the pinned pages
- * after pvfio_bitmap_pin() (then it cannot fail), else with put_user().
- *
- * Return: 0 or -EFAULT.
+ * Only the bytes between the chunk's first and last set bit that hold set
+ * bits are written, through the pinned pages: it cannot fail.
  */
-int pvfio_bitmap_flush(struct pvfio_bitmap *bm)
+void pvfio_bitmap_flush(struct pvfio_bitmap *bm)
 {
 	unsigned long first, last, i, len, uaddr;
-	u64 __user *uwords;
-	u64 word;
 
+	if (WARN_ON_ONCE(!bm->npages))
+		return;
 	first = find_first_bit(bm->buf, bm->chunk_nbits);
 	if (first >= bm->chunk_nbits)
-		return 0;
+		return;
 	last = find_last_bit(bm->buf, bm->chunk_nbits);
 	uaddr = pvfio_bitmap_chunk_uaddr(bm, &len);
-	uwords = (u64 __user *)uaddr;
 	for (i = first / 64; i <= last / 64; i++) {
 		u64 bits = pvfio_chunk_word(bm->buf, i);
+		unsigned long off = (uaddr & ~PAGE_MASK) + i * sizeof(u64);
 		u8 bytes[sizeof(u64)];
 		unsigned int k;
 
-		if (!bits)
-			continue;
-		if (bm->npages) {
-			unsigned long off = (uaddr & ~PAGE_MASK) +
-					    i * sizeof(u64);
-
-			/* Byte by byte: the user's words need no alignment. */
-			memcpy(bytes, &bits, sizeof(bytes));
-			for (k = 0; k < sizeof(bytes); k++)
-				if (bytes[k])
-					pvfio_bitmap_or_byte(bm, off + k,
-							     bytes[k]);
-			continue;
-		}
-		if (get_user(word, uwords + i))
-			return -EFAULT;
-		if (pvfio_fail_point() || put_user(word | bits, uwords + i))
-			return -EFAULT;
+		/* Byte by byte: the user's words need no alignment. */
+		memcpy(bytes, &bits, sizeof(bytes));
+		for (k = 0; k < sizeof(bytes); k++)
+			if (bytes[k])
+				pvfio_bitmap_or_byte(bm, off + k, bytes[k]);
 	}
-	return 0;
 }
 
 /*
@@ -679,17 +670,8 @@ static bool pvfio_dirty_next(struct pvfio_ioas *ioas, unsigned long after,
 static void pvfio_dirty_read_pess(struct pvfio_dirty_read *r,
 				  unsigned long start, unsigned long last)
 {
-	struct pvfio_bitmap *bm = r->bm;
-	unsigned long first_bit, last_bit;
-
-	pvfio_bitmap_set(bm, start, last);
-	start = max(start, bm->chunk_iova);
-	last = min(last, bm->chunk_last);
-	if (start > last)
-		return;
-	first_bit = (start - bm->chunk_iova) >> bm->pgshift;
-	last_bit = (last - bm->chunk_iova) >> bm->pgshift;
-	bitmap_set(r->pess, first_bit, last_bit - first_bit + 1);
+	pvfio_bitmap_set(r->bm, start, last);
+	pvfio_bitmap_set_in(r->bm, r->pess, start, last);
 }
 
 /* Close the current pessimistic range: count it, and copy it if it fits. */
@@ -851,7 +833,7 @@ int pvfio_ioas_read_dirty(struct pvfio_ioas *ioas, struct pvfio_bitmap *bm,
 		if (clear)
 			ret = pvfio_dirty_read_chunk(ioas, &r, true);
 		if (!ret)
-			ret = pvfio_bitmap_flush(bm);
+			pvfio_bitmap_flush(bm);
 		pvfio_bitmap_unpin(bm);
 		if (ret)
 			break;

@@ -561,8 +561,9 @@ static int pvfio_ifd_check_iova_range(struct pvfio_iopt *iopt,
  * dirty IO page then sets several bits), as in iommufd, but must be a
  * power of two.  Unlike iommufd, which ignores what its walk returns, a
  * read while tracking is off fails (-EINVAL, what iommufd's mock answers
- * its core) and so does a bitmap pvfio cannot write (-EFAULT; the IOPTEs
- * that chunk cleared are marked dirty again).
+ * its core) and so does a bitmap pvfio cannot write (-EFAULT, before the
+ * chunk it cannot hold clears anything: its part of the bitmap is pinned
+ * first).
  *
  * Return: 0 or an errno.
  */
@@ -609,13 +610,13 @@ int pvfio_ifd_hwpt_get_dirty_bitmap(struct pvfio_ucmd *ucmd)
 			pvfio_bitmap_skip_to(&bm, index << mock->shift, false);
 			continue;
 		}
-		pvfio_mock_read_dirty(mock, &bm, clear);
-		ret = pvfio_bitmap_flush(&bm);
-		if (ret) {
-			if (clear)
-				pvfio_mock_redirty(mock, &bm);
+		/* Its part of the bitmap first: what is cleared then arrives. */
+		ret = pvfio_bitmap_pin(&bm);
+		if (ret)
 			break;
-		}
+		pvfio_mock_read_dirty(mock, &bm, clear);
+		pvfio_bitmap_flush(&bm);
+		pvfio_bitmap_unpin(&bm);
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;

@@ -380,8 +380,6 @@ struct pvfio_bitmap;
 bool pvfio_mock_set_dirty(struct pvfio_mock_domain *mock, unsigned long iova);
 void pvfio_mock_read_dirty(struct pvfio_mock_domain *mock,
 			   struct pvfio_bitmap *bm, bool clear);
-void pvfio_mock_redirty(struct pvfio_mock_domain *mock,
-			struct pvfio_bitmap *bm);
 void pvfio_mock_clear_dirty(struct pvfio_mock_domain *mock);
 int pvfio_ifd_hwpt_set_dirty_tracking(struct pvfio_ucmd *ucmd);
 int pvfio_ifd_hwpt_get_dirty_bitmap(struct pvfio_ucmd *ucmd);
@@ -458,9 +456,10 @@ struct pvfio_area {
  * @started: pvfio_bitmap_next_chunk() was called
  * @done: pvfio_bitmap_skip_to() found nothing after the current chunk
  *
- * Usage: pvfio_bitmap_init(); while (pvfio_bitmap_next_chunk()) { set the
- * chunk's bits with pvfio_bitmap_set(); pvfio_bitmap_flush(); };
- * pvfio_bitmap_destroy().
+ * Usage: pvfio_bitmap_init(); while (pvfio_bitmap_next_chunk()) {
+ * pvfio_bitmap_pin(); set the chunk's bits with pvfio_bitmap_set() (and
+ * only now forget what they report); pvfio_bitmap_flush();
+ * pvfio_bitmap_unpin(); }; pvfio_bitmap_destroy().
  */
 struct pvfio_bitmap {
 	u64 data;
@@ -489,7 +488,7 @@ void pvfio_bitmap_skip_to(struct pvfio_bitmap *bm, unsigned long iova,
 			  bool none);
 int pvfio_bitmap_pin(struct pvfio_bitmap *bm);
 void pvfio_bitmap_unpin(struct pvfio_bitmap *bm);
-int pvfio_bitmap_flush(struct pvfio_bitmap *bm);
+void pvfio_bitmap_flush(struct pvfio_bitmap *bm);
 
 /**
  * struct pvfio_dirty - an IOAS's record of written pages (dirty.c)

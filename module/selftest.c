@@ -286,35 +286,6 @@ void pvfio_mock_read_dirty(struct pvfio_mock_domain *mock,
 }
 
 /**
- * pvfio_mock_redirty() - mark dirty again what a chunk's bits reported
- * @mock: the mock domain
- * @bm: the bitmap, at a chunk pvfio_mock_read_dirty() cleared but that
- *      could not be written to the user
- *
- * Every IOPTE mapped inside the chunk's set bits becomes dirty: nothing a
- * failed read cleared is lost (some clean IOPTEs may read dirty later if a
- * bit stands for more than one).
- */
-void pvfio_mock_redirty(struct pvfio_mock_domain *mock,
-			struct pvfio_bitmap *bm)
-{
-	unsigned long rs, re, index;
-	void *ent;
-
-	for_each_set_bitrange(rs, re, bm->buf, bm->chunk_nbits) {
-		unsigned long start = bm->chunk_iova + (rs << bm->pgshift);
-		unsigned long last = bm->chunk_iova + ((re - 1) << bm->pgshift) +
-				     ((1UL << bm->pgshift) - 1);
-
-		xa_for_each_range(&mock->pfns, index, ent, start >> mock->shift,
-				  last >> mock->shift) {
-			pvfio_mock_set_dirty(mock, index << mock->shift);
-			cond_resched();
-		}
-	}
-}
-
-/**
  * pvfio_mock_clear_dirty() - make every IOPTE of a mock domain clean
  * @mock: the mock domain
  */

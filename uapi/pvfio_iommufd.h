@@ -724,7 +724,8 @@ enum pvfio_ifd_hwpt_get_dirty_bitmap_flags {
  * @page_size, @page_size 0 or not a power of two, @length 0, tracking is
  * off (iommufd's mock fails this too, but iommufd returns 0 without bits);
  * EFAULT the bitmap cannot be written (iommufd drops the bits silently;
- * pvfio marks the IOPTEs it had cleared dirty again); EINTR a fatal signal;
+ * pvfio pins each page of the bitmap before it clears what goes there, so
+ * nothing is cleared that does not arrive); EINTR a fatal signal;
  * ENOMEM.
  */
 struct pvfio_ifd_hwpt_get_dirty_bitmap {
